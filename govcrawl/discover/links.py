@@ -1,0 +1,110 @@
+"""Links on a portal page, and how much each one looks like the way to the annual-report column.
+
+Pure functions over HTML text: no Scrapy, no network.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from lxml import html as lxml_html
+
+#: Document attachments worth fetching as reports.
+ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".txt")
+
+# Anchor texts of the 年报 column (whitespace removed before matching: nav texts are split by <br>).
+_COLUMN_TEXT = re.compile(r"(政府|政务)?信息公开(工作)?(年报|年度报告)|公开年报|^年度报告$|年报专栏|^年报$")
+# URL slugs the column lives under on real portals (see shared/data/README.md).
+_COLUMN_SLUG = re.compile(
+    r"(zfxxgknb|xxgknb|gknb|zfxxgkndbg|xxgkndbg|gkndbg|zfxxyjxndbg|ndbg|niandubaogao|annualreport|xxgknd)",
+    re.IGNORECASE,
+)
+# The disclosure section the column hangs under.
+_DISCLOSURE_TEXT = re.compile(r"^(政府信息公开|政务公开|信息公开|政府信息公开目录|政府信息公开专栏|政务信息公开|公开目录)$")
+_DISCLOSURE_SLUG = re.compile(r"/(zwgk|xxgk|zfxxgk|gk|zfxxgkml|xxgkml|openness|gkmlpt)(/|\b|_)", re.IGNORECASE)
+# Anchor texts of list pagination.
+_NEXT_TEXT = re.compile(r"^(下一页|下页|后一页|>|»|›)$")
+# A year in a title means a link to one report, not to the column.
+_YEAR = re.compile(r"(19|20)\d{2}")
+
+
+@dataclass(frozen=True)
+class Link:
+    """An anchor: absolute URL, its visible text (whitespace removed) and its title attribute."""
+
+    url: str
+    text: str
+    title: str = ""
+
+    @property
+    def label(self) -> str:
+        """The more informative of text and title (titles carry full names where text is cut with …)."""
+        return self.title if len(self.title) > len(self.text) else self.text
+
+    @property
+    def is_attachment(self) -> bool:
+        return urlsplit(self.url).path.lower().endswith(ATTACHMENT_EXTENSIONS)
+
+
+def squash(text: str) -> str:
+    """NFKC and no whitespace: how link texts are compared."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def extract_links(page_html: str, base_url: str) -> list[Link]:
+    """Every http(s) anchor of a page, made absolute against ``<base href>`` or ``base_url``, in page order."""
+    if not page_html.strip():
+        return []
+    try:
+        tree = lxml_html.fromstring(page_html)
+    except (ValueError, lxml_html.etree.ParserError):
+        return []
+    base_el = tree.find(".//base[@href]")
+    base = urljoin(base_url, base_el.get("href")) if base_el is not None else base_url
+    links: list[Link] = []
+    for a in tree.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        url = urljoin(base, href)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            continue
+        url = urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
+        links.append(Link(url, squash(a.text_content()), squash(a.get("title") or "")))
+    return links
+
+
+def column_score(link: Link) -> int:
+    """How strongly a link points at the annual-report column (0 = not at all).
+
+    Text matches weigh most; a slug alone is weaker (``ndbg`` also names other 年度报告 columns). A link
+    whose text carries a year is a single report, not the column.
+    """
+    label = link.label
+    if _YEAR.search(label):
+        return 0
+    score = 0
+    if _COLUMN_TEXT.search(label):
+        score += 10
+    if _COLUMN_SLUG.search(urlsplit(link.url).path):
+        score += 4
+    return score
+
+
+def disclosure_score(link: Link) -> int:
+    """How strongly a link points at the 政府信息公开 / 政务公开 section (0 = not at all)."""
+    score = 0
+    if _DISCLOSURE_TEXT.search(link.label):
+        score += 6
+    if _DISCLOSURE_SLUG.search(urlsplit(link.url).path + "/"):
+        score += 2
+    return score
+
+
+def next_page_links(links: list[Link]) -> list[Link]:
+    """Links that page a list forward (下一页 and friends)."""
+    return [link for link in links if _NEXT_TEXT.match(link.text)]

@@ -1,0 +1,86 @@
+"""Scrapy settings for govcrawl.
+
+Plain HTTP for everything except list pages built by script, which go to Chromium through
+scrapy-playwright (Debian's /usr/bin/chromium; Playwright cannot download a browser here).
+Both honour the standard ``http_proxy`` / ``HTTP_PROXY`` variables: Scrapy through its proxy
+middleware, Chromium through the launch option set below.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Scrapy's cookie middleware builds a tldextract instance at import: keep it off the network.
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+
+BOT_NAME = "govcrawl"
+SPIDER_MODULES = ["govcrawl.spiders"]
+NEWSPIDER_MODULE = "govcrawl.spiders"
+
+USER_AGENT = os.environ.get(
+    "GOVCRAWL_USER_AGENT",
+    "govcrawl/0.1 (archive of 政府信息公开工作年度报告 for research; +https://github.com/govcrawl/govcrawl)",
+)
+ROBOTSTXT_OBEY = True
+
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 20 * 1024 * 1024
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 10
+
+# No listening consoles: nothing but the crawl opens a port.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+DOWNLOAD_HANDLERS = {
+    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+}
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+_proxy = os.environ.get("http_proxy") or os.environ.get("HTTP_PROXY")
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": os.environ.get("GOVCRAWL_CHROMIUM", "/usr/bin/chromium"),
+    "headless": True,
+    "args": [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+    ],
+    "timeout": 30000,
+    **({"proxy": {"server": _proxy}} if _proxy else {}),
+}
+# Non-persistent contexts: Playwright gives each browser launch a fresh temporary profile directory.
+PLAYWRIGHT_MAX_CONTEXTS = 1
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30000
+
+
+def _skip_heavy_resources(request: object) -> bool:
+    """Images, media, fonts and stylesheets do not change which links a list shows."""
+    return getattr(request, "resource_type", "") in ("image", "media", "font", "stylesheet")
+
+
+PLAYWRIGHT_ABORT_REQUEST = _skip_heavy_resources
+
+ITEM_PIPELINES = {
+    "govcrawl.pipelines.ExtractPipeline": 100,
+    "govcrawl.pipelines.CleanPipeline": 200,
+    "govcrawl.pipelines.IdentifyPipeline": 300,
+    "govcrawl.pipelines.HashPipeline": 400,
+    "govcrawl.pipelines.ParsePipeline": 500,
+    "govcrawl.pipelines.StorePipeline": 900,
+}
+
+# Database URL: GOVCRAWL_DATABASE_URL, else a SQLite file in the data directory (govcrawl.config).
+GOVCRAWL_DATABASE_URL = os.environ.get("GOVCRAWL_DATABASE_URL")
+
+LOG_LEVEL = os.environ.get("GOVCRAWL_LOG_LEVEL", "INFO")
+FEED_EXPORT_ENCODING = "utf-8"
