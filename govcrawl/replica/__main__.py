@@ -1,0 +1,72 @@
+"""``python -m govcrawl.replica serve|seeds|truth``: run the replica web or write its seeds and truth."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from govcrawl.replica.web import SEED_COLUMNS, build_web
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from govcrawl.replica.server import ReplicaServer
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    server = ReplicaServer(args.host, args.port).start()
+    print(f"REPLICA {server.proxy_url}", flush=True)
+    try:
+        stop.wait()
+    finally:
+        server.stop()
+        if args.log:
+            with Path(args.log).open("w", encoding="utf-8") as f:
+                for entry in server.log:
+                    f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _seeds(args: argparse.Namespace) -> int:
+    with Path(args.file).open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=SEED_COLUMNS)
+        writer.writeheader()
+        writer.writerows(build_web().seed_rows())
+    return 0
+
+
+def _truth(args: argparse.Namespace) -> int:
+    Path(args.file).write_text(
+        json.dumps(build_web().truth(), ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run one subcommand."""
+    parser = argparse.ArgumentParser(prog="python -m govcrawl.replica", description="The replica web.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser(
+        "serve", help="serve until SIGTERM/SIGINT; prints 'REPLICA <proxy url>' when ready"
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=0)
+    serve.add_argument("--log", help="write the request log here as JSONL on shutdown")
+    serve.set_defaults(run=_serve)
+    seeds = sub.add_parser("seeds", help="write the seed CSV of the replica's portals")
+    seeds.add_argument("file")
+    seeds.set_defaults(run=_seeds)
+    truth = sub.add_parser("truth", help="write the ground truth as JSON")
+    truth.add_argument("file")
+    truth.set_defaults(run=_truth)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

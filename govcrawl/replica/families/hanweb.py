@@ -1,0 +1,115 @@
+"""Hanweb (大汉) portals: ``/col/colN/index.html`` columns whose list comes from jpage.
+
+The column page carries only the jpage script and its config (columnid, unitid, perpage…);
+the items come from ``POST /module/web/jpage/dataproxy.jsp?startrecord=&endrecord=&perpage=``
+with the config as form fields, answered as ``<datastore>`` XML with CDATA ``<record>`` items.
+Articles live at ``/art/Y/M/D/art_COL_ID.html`` with bodies in ``<div id="zoom">``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib.resources import files
+
+from govcrawl.replica import chrome
+from govcrawl.replica.families import column_page, homepage, publish, stub_columns
+from govcrawl.replica.model import CONTENT_TYPES, Item, Portal, PortalTruth, Request, Response, Site
+
+DATAPROXY = "/module/web/jpage/dataproxy.jsp"
+JPAGE_JS = "/module/jslib/jpage/jpage.js"
+
+
+def _article_path(col: int, item: Item) -> str:
+    y, m, d = (int(x) for x in item.date.split("-"))
+    return f"/art/{y}/{m}/{d}/art_{col}_{item.id}.html"
+
+
+def datastore(records: list[str], total: int, per_page: int) -> bytes:
+    """The XML dataproxy.jsp answers: totals and one CDATA ``<record>`` per list item."""
+    pages = -(-total // per_page) if per_page else 0
+    body = "".join(f"<record><![CDATA[{r}]]></record>" for r in records)
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<datastore>'
+        f"<totalrecord>{total}</totalrecord><totalpage>{pages}</totalpage>"
+        f"<recordset>{body}</recordset></datastore>"
+    )
+    return xml.encode("utf-8")
+
+
+def _dataproxy(form_fields: dict[str, str], records: list[str]):
+    def handle(req: Request) -> Response:
+        # Only the page's own POST (with its column and unit) gets the list, as on Hanweb.
+        matches = all(req.form.get(k) == v for k, v in form_fields.items() if k in ("columnid", "unitid"))
+        if req.method != "POST" or not matches:
+            return Response(datastore([], 0, 0), CONTENT_TYPES["xml"])
+        try:
+            per_page = max(1, int(req.query.get("perpage", "15")))
+            start = max(1, int(req.query.get("startrecord", "1")))
+            end = int(req.query.get("endrecord", str(start + per_page - 1)))
+        except ValueError:
+            return Response(datastore([], 0, 0), CONTENT_TYPES["xml"])
+        return Response(datastore(records[start - 1 : end], len(records), per_page), CONTENT_TYPES["xml"])
+
+    return handle
+
+
+def build(portal: Portal) -> tuple[Site, PortalTruth]:
+    """The Hanweb portal: homepage → 政务公开 column → jpage 年报 column → articles (+ attachments)."""
+    opt = portal.options
+    skin = portal.skin
+    site = Site.for_skin(portal.host, skin)
+    col, gk_col = opt["columnid"], opt["disclosure_col"]
+    per_page = opt.get("per_page", 2)
+    column_url_path = f"/col/col{col}/index.html"
+    truth = PortalTruth(portal, site.url(column_url_path), needs_browser=False)
+    crumbs = [
+        ("首页", "/"),
+        ("政务公开", f"/col/col{gk_col}/index.html"),
+        (portal.column_title, column_url_path),
+    ]
+
+    records = []
+    for item in portal.items:
+        path = _article_path(col, item)
+        digest = hashlib.sha1(f"{portal.host}{item.id}".encode()).hexdigest()[:20]
+        attach = f"/attach/0/{digest}.{item.fmt}"
+        publish(portal, site, truth, item, path, attach, crumbs, '<div id="zoom">')
+        records.append(
+            f'<li><a href="{path}" title="{chrome.esc(item.title)}" target="_blank">{chrome.esc(item.title)}</a>'
+            f"<span>{item.date}</span></li>"
+        )
+
+    form_fields = {
+        "col": "1",
+        "appid": "1",
+        "webid": str(opt.get("webid", 1)),
+        "path": "/",
+        "columnid": str(col),
+        "sourceContentType": "1",
+        "unitid": str(opt["unitid"]),
+        "webname": skin.site_name,
+        "permissiontype": "0",
+    }
+    site.handlers[DATAPROXY] = _dataproxy(form_fields, records)
+    site.add(JPAGE_JS, (files("govcrawl.replica") / "assets" / "jpage.js").read_bytes(), CONTENT_TYPES["js"])
+    config = {"proxyUrl": DATAPROXY, "perPage": per_page, "ajaxParam": form_fields}
+    scripts = (
+        f'<script type="text/javascript" src="{JPAGE_JS}"></script>\n'
+        '<script type="text/javascript">\n'
+        f'jpage("{col}", {json.dumps(config, ensure_ascii=False)});\n</script>'
+    )
+    listing = f'<div id="{col}" class="list"></div>'
+    site.add(column_url_path, column_page(portal, portal.column_title, crumbs, listing, scripts))
+
+    columns = [(t, f"/col/col{c}/index.html") for t, c in opt.get("columns", ())]
+    columns.append((portal.column_title, column_url_path))
+    links = "".join(f'<li><a href="{p}">{chrome.esc(t)}</a></li>' for t, p in columns)
+    site.add(
+        crumbs[1][1], column_page(portal, "政务公开", crumbs[:2], f'<ul class="gk-columns">{links}</ul>')
+    )
+    stub_columns(portal, site, columns, crumbs[:2])
+    homepage(
+        portal, site, [(i.title, _article_path(col, i), i.date) for i in portal.items if not i.is_report]
+    )
+    return site, truth
