@@ -1,0 +1,149 @@
+"""The govcrawl command line: migrations, export, parse, and its error exits."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+import govcrawl.stats
+from govcrawl.cli import main
+from govcrawl.store import Archive
+from govcrawl.store.engine import make_engine
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def run_cli(*args: str, tmp_path: Path, database_url: str | None = None) -> subprocess.CompletedProcess:
+    """The real command in a child process, as a user would run it."""
+    env = os.environ | {"GOVCRAWL_DATA_DIR": str(tmp_path / "data")}
+    if database_url:
+        env["GOVCRAWL_DATABASE_URL"] = database_url
+    return subprocess.run(
+        [sys.executable, "-m", "govcrawl.cli", *args], capture_output=True, text=True, env=env, timeout=60
+    )
+
+
+@pytest.fixture
+def filled_url(migrated_url, make_record) -> str:
+    archive = Archive(migrated_url)
+    archive.store_report(make_record("1" * 64, "http://127.0.0.1/a.html", division_code="370811", year=2020))
+    archive.store_report(make_record("1" * 64, "http://127.0.0.1/b.html", division_code="370811", year=2020))
+    archive.store_report(make_record("2" * 64, "http://127.0.0.1/c.html", division_code="440300", year=2022))
+    archive.close()
+    return migrated_url
+
+
+def test_db_upgrade_then_downgrade(db_url):
+    assert main(["--database-url", db_url, "db", "upgrade"]) == 0
+    engine = make_engine(db_url)
+    try:
+        assert "reports" in inspect(engine).get_table_names()
+        assert main(["--database-url", db_url, "db", "downgrade", "base"]) == 0
+        assert "reports" not in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def test_export_jsonl_to_file(filled_url, tmp_path):
+    out = tmp_path / "reports.jsonl"
+    assert main(["--database-url", filled_url, "export", "--format", "jsonl", "--output", str(out)]) == 0
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["content_hash"][0] for r in records] == ["1", "2"]
+    assert records[0]["source_urls"] == ["http://127.0.0.1/a.html", "http://127.0.0.1/b.html"]
+    assert records[0]["values"] == {"apply.new.total": 14}
+    assert (records[0]["region"], records[0]["year"], records[0]["format"]) == ("任城区", 2020, "gov2021")
+
+
+def test_export_csv_to_stdout(filled_url, capsys):
+    assert main(["--database-url", filled_url, "export", "--format", "csv", "--province", "山东省"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 1
+    assert rows[0]["source_urls"] == "http://127.0.0.1/a.html http://127.0.0.1/b.html"
+    assert json.loads(rows[0]["values"]) == {"apply.new.total": 14}
+    assert rows[0]["title"] == "任城区2021年政府信息公开工作年度报告"
+
+
+def test_export_year_filter(filled_url, capsys):
+    assert main(["--database-url", filled_url, "export", "--format", "jsonl", "--year-from", "2021"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["division_code"] for r in records] == ["440300"]
+
+
+def test_export_unmigrated_database_exits_5(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    assert main(["--database-url", url, "export", "--format", "jsonl"]) == 5
+    assert "govcrawl db upgrade" in capsys.readouterr().err
+
+
+def test_export_unknown_province_exits_2(filled_url, capsys):
+    assert main(["--database-url", filled_url, "export", "--format", "csv", "--province", "火星"]) == 2
+    assert capsys.readouterr().err.strip() == "govcrawl: unknown province: 火星"
+
+
+def test_unreachable_database_exits_4_without_password(tmp_path):
+    done = run_cli(
+        "export", "--format", "jsonl", tmp_path=tmp_path, database_url="postgresql://u:s3cret@127.0.0.1:1/x"
+    )
+    assert done.returncode == 4
+    assert "127.0.0.1:1/x" in done.stderr
+    assert "s3cret" not in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_db_upgrade_on_unreachable_database_exits_4(tmp_path):
+    done = run_cli("db", "upgrade", tmp_path=tmp_path, database_url="postgresql://127.0.0.1:1/x")
+    assert done.returncode == 4
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_parse_missing_file_exits_2(tmp_path):
+    done = run_cli("parse", str(tmp_path / "missing.pdf"), "--json", tmp_path=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"govcrawl: no such file: {tmp_path / 'missing.pdf'}"
+
+
+def test_parse_unsupported_type_exits_3(tmp_path):
+    path = tmp_path / "archive.bin"
+    path.write_bytes(bytes(range(256)) * 8)
+    done = run_cli("parse", str(path), "--json", tmp_path=tmp_path)
+    assert done.returncode == 3
+    assert "unsupported file type" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_parse_broken_pdf_exits_3_with_kind(tmp_path):
+    path = tmp_path / "report.pdf"
+    path.write_bytes(b"%PDF-1.4\n1 0 obj\n")
+    done = run_cli("parse", str(path), "--json", tmp_path=tmp_path)
+    assert done.returncode == 3
+    assert "truncated" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(not hasattr(govcrawl.stats, "parse_document"), reason="statistics parser not built yet")
+def test_parse_seed_text_as_json(capsys):
+    expected = json.loads((FIXTURES / "expected" / "seed_002.json").read_text(encoding="utf-8"))
+    assert main(["parse", str(FIXTURES / "seeds" / "002_34b39583e03ccc2d.txt"), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["format"], result["year"], result["region"]) == (
+        expected["format"],
+        expected["identity"]["year"],
+        expected["identity"]["region"],
+    )
+    assert result["values"]
+
+
+@pytest.mark.skipif(not hasattr(govcrawl.stats, "parse_document"), reason="statistics parser not built yet")
+def test_parse_without_json_prints_a_summary(capsys):
+    assert main(["parse", str(FIXTURES / "seeds" / "002_34b39583e03ccc2d.txt")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("title:")
+    assert any(line.startswith("format:    gov2019, ") for line in lines)

@@ -1,0 +1,290 @@
+"""The Archive API on real SQLite and PostgreSQL databases."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from govcrawl.records import StatRecord
+from govcrawl.store import Archive
+from govcrawl.store.models import (
+    Blob,
+    CheckResult,
+    CrawlRun,
+    FetchError,
+    Portal,
+    Report,
+    Source,
+    StatValue,
+)
+
+
+def count(archive: Archive, model) -> int:
+    with Session(archive.engine) as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_new_report_is_stored_with_its_source(archive, make_record):
+    outcome = archive.store_report(make_record())
+    assert (outcome.new_report, outcome.new_source) == (True, True)
+    with Session(archive.engine) as session:
+        report = session.get(Report, outcome.report_id)
+        source = session.scalars(select(Source)).one()
+    assert report.title == "任城区2021年政府信息公开工作年度报告"
+    assert report.evidence == {"region": "title", "year": "title"}
+    assert report.warnings == ["table 三 split across pages"]
+    assert (source.report_id, source.url, source.portal_code) == (
+        outcome.report_id,
+        "http://127.0.0.1/report.html",
+        "370800",
+    )
+    assert source.headers == {"Content-Type": "text/html; charset=utf-8"}
+
+
+def test_same_hash_from_two_urls_is_one_report_with_two_sources(archive, make_record):
+    first = archive.store_report(make_record(url="http://127.0.0.1/a.html"))
+    second = archive.store_report(make_record(url="http://127.0.0.1/b.html"))
+    assert second.report_id == first.report_id
+    assert (second.new_report, second.new_source) == (False, True)
+    assert count(archive, Report) == 1
+    assert count(archive, Source) == 2
+
+
+def test_same_url_twice_adds_nothing(archive, make_record):
+    archive.store_report(make_record())
+    again = archive.store_report(make_record())
+    assert (again.new_report, again.new_source) == (False, False)
+    assert count(archive, Source) == 1
+    assert count(archive, StatValue) == 1
+
+
+def test_known_report_is_never_overwritten(archive, make_record):
+    first = archive.store_report(make_record(stats=[StatRecord("apply.new.total", 14)]))
+    archive.store_report(
+        make_record(
+            url="http://127.0.0.1/other.html",
+            title="另一个标题",
+            year=2020,
+            stats=[StatRecord("apply.new.total", 99), StatRecord("apply.carried.total", 1)],
+        )
+    )
+    with Session(archive.engine) as session:
+        report = session.get(Report, first.report_id)
+        values = session.execute(select(StatValue.key, StatValue.value)).all()
+    assert (report.title, report.year) == ("任城区2021年政府信息公开工作年度报告", 2021)
+    assert values == [("apply.new.total", Decimal(14))]
+
+
+def test_identical_bytes_are_one_blob(archive, make_record):
+    archive.store_report(make_record(url="http://127.0.0.1/a.html"))
+    archive.store_report(make_record(url="http://127.0.0.1/b.html"))
+    with Session(archive.engine) as session:
+        blob = session.scalars(select(Blob)).one()
+    assert (blob.data, blob.size) == (b"<html>report</html>", 19)
+
+
+def test_statistics_keep_value_raw_and_flags(archive, make_record):
+    stats = [
+        StatRecord("apply.fee.total", Decimal("1.5"), raw="1.5", unit="万元", flags=["unit_converted"]),
+        StatRecord("apply.new.research", None, raw=""),
+        StatRecord("apply.new.total", 14, raw="14", source="text"),
+    ]
+    archive.store_report(make_record(stats=stats))
+    with Session(archive.engine) as session:
+        rows = session.execute(
+            select(
+                StatValue.key,
+                StatValue.value,
+                StatValue.raw,
+                StatValue.unit,
+                StatValue.flags,
+                StatValue.source,
+            ).order_by(StatValue.id)
+        ).all()
+    assert rows == [
+        ("apply.fee.total", Decimal("1.5"), "1.5", "万元", ["unit_converted"], "table"),
+        ("apply.new.research", None, "", None, [], "table"),
+        ("apply.new.total", Decimal(14), "14", None, [], "text"),
+    ]
+
+
+def test_repeated_key_keeps_its_first_value(archive, make_record):
+    archive.store_report(
+        make_record(stats=[StatRecord("apply.new.total", 14), StatRecord("apply.new.total", 15)])
+    )
+    with Session(archive.engine) as session:
+        assert session.execute(select(StatValue.key, StatValue.value)).all() == [
+            ("apply.new.total", Decimal(14))
+        ]
+
+
+def test_checks_are_stored(archive, make_record):
+    archive.store_report(make_record())
+    with Session(archive.engine) as session:
+        check = session.scalars(select(CheckResult)).one()
+    assert (check.rule, check.status, check.lhs, check.delta, check.keys) == (
+        "R3.1",
+        "pass",
+        Decimal(14),
+        Decimal(0),
+        ["apply.new.total"],
+    )
+
+
+def test_record_error_writes_a_row(archive):
+    run_id = archive.start_run({})
+    archive.record_error(
+        run_id=run_id,
+        url="http://127.0.0.1/missing.pdf",
+        portal_code="370800",
+        stage="fetch",
+        kind="http_404",
+        message="Not Found",
+        http_status=404,
+    )
+    with Session(archive.engine) as session:
+        error = session.scalars(select(FetchError)).one()
+    assert (error.crawl_run_id, error.url, error.stage, error.kind, error.http_status) == (
+        run_id,
+        "http://127.0.0.1/missing.pdf",
+        "fetch",
+        "http_404",
+        404,
+    )
+
+
+def test_record_error_rejects_unknown_stage(archive):
+    with pytest.raises(ValueError, match="unknown stage"):
+        archive.record_error(run_id=None, url="u", portal_code=None, stage="download", kind="k", message="m")
+
+
+def test_database_rejects_unknown_stage(archive):
+    with Session(archive.engine) as session, pytest.raises(IntegrityError):
+        session.add(FetchError(url="u", stage="download", kind="k", message="m", at=datetime.now(UTC)))
+        session.commit()
+
+
+def test_finish_run_counts_what_the_run_added(archive, make_record):
+    run_id = archive.start_run({"seeds": "seeds/portals.csv", "depth": 3})
+    archive.store_report(make_record(url="http://127.0.0.1/a.html"), run_id=run_id)
+    archive.store_report(make_record(url="http://127.0.0.1/b.html"), run_id=run_id)
+    archive.record_error(run_id=run_id, url="x", portal_code=None, stage="parse", kind="k", message="m")
+    archive.finish_run(run_id, {"finish_time": datetime(2026, 11, 23, 2, 0), "item_scraped_count": 2})
+    with Session(archive.engine) as session:
+        run = session.get(CrawlRun, run_id)
+    assert (run.reports_added, run.sources_added, run.errors) == (1, 2, 1)
+    assert run.arguments == {"seeds": "seeds/portals.csv", "depth": 3}
+    assert run.stats == {"finish_time": "2026-11-23 02:00:00", "item_scraped_count": 2}
+    assert run.finished_at is not None
+
+
+def test_touch_portal_inserts_then_refreshes(archive):
+    archive.touch_portal("370811", "任城区政府", "http://127.0.0.1/", province="山东省")
+    archive.touch_portal("370811", "任城区人民政府", "http://127.0.0.1/new/")
+    with Session(archive.engine) as session:
+        portal = session.scalars(select(Portal)).one()
+    assert (portal.name, portal.portal_url, portal.province) == (
+        "任城区人民政府",
+        "http://127.0.0.1/new/",
+        "山东省",
+    )
+    assert portal.last_seen >= portal.first_seen
+
+
+def test_concurrent_stores_of_one_report_make_one_report(migrated_url, make_record):
+    workers = 4
+    archives = [Archive(migrated_url) for _ in range(workers)]
+    barrier = threading.Barrier(workers)
+    outcomes, failures = [], []
+
+    def store(archive: Archive, index: int) -> None:
+        for n in range(5):
+            record = make_record(f"{n:064d}", url=f"http://127.0.0.1/{n}/{index}.html", body=b"same bytes")
+            barrier.wait()
+            try:
+                outcomes.append(archive.store_report(record))
+            except Exception as exc:  # collected so the assertion shows it
+                failures.append(exc)
+
+    threads = [threading.Thread(target=store, args=(a, i)) for i, a in enumerate(archives)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for archive in archives:
+        archive.close()
+    check = Archive(migrated_url)
+    try:
+        assert failures == []
+        assert sum(o.new_report for o in outcomes) == 5
+        assert count(check, Report) == 5
+        assert count(check, Source) == 20
+        assert count(check, Blob) == 1
+        assert count(check, StatValue) == 5
+    finally:
+        check.close()
+
+
+def test_export_yields_one_dict_per_report(archive, make_record):
+    archive.store_report(make_record(url="http://127.0.0.1/a.html"))
+    archive.store_report(make_record(url="http://127.0.0.1/b.html"))
+    assert list(archive.iter_export()) == [
+        {
+            "division_code": "370811",
+            "region": "任城区",
+            "year": 2021,
+            "title": "任城区2021年政府信息公开工作年度报告",
+            "publisher": "济宁市任城区人民政府",
+            "source_urls": ["http://127.0.0.1/a.html", "http://127.0.0.1/b.html"],
+            "content_hash": "a" * 64,
+            "format": "gov2021",
+            "values": {"apply.new.total": 14},
+        }
+    ]
+
+
+def test_export_prefers_table_values_over_text(archive, make_record):
+    stats = [
+        StatRecord("apply.new.total", 15, source="text"),
+        StatRecord("apply.new.total", 14, source="table"),
+        StatRecord("apply.fee.total", Decimal("2.50")),
+        StatRecord("apply.new.research", None),
+    ]
+    archive.store_report(make_record(stats=stats))
+    (record,) = archive.iter_export()
+    assert record["values"] == {"apply.new.total": 14, "apply.fee.total": 2.5, "apply.new.research": None}
+
+
+@pytest.fixture
+def three_reports(archive, make_record) -> Archive:
+    archive.store_report(make_record("1" * 64, "http://127.0.0.1/1", division_code="370811", year=2020))
+    archive.store_report(make_record("2" * 64, "http://127.0.0.1/2", division_code="370811", year=2022))
+    archive.store_report(make_record("3" * 64, "http://127.0.0.1/3", division_code="440300", year=2021))
+    return archive
+
+
+@pytest.mark.parametrize(
+    ("filters", "hashes"),
+    [
+        ({"province": "山东"}, ["1", "2"]),
+        ({"province": "广东省"}, ["3"]),
+        ({"province": "44"}, ["3"]),
+        ({"division": "370811"}, ["1", "2"]),
+        ({"year_from": 2021}, ["2", "3"]),
+        ({"year_from": 2021, "year_to": 2021}, ["3"]),
+    ],
+)
+def test_export_filters(three_reports, filters, hashes):
+    found = [r["content_hash"][0] for r in three_reports.iter_export(**filters)]
+    assert found == hashes
+
+
+def test_export_rejects_unknown_province(archive):
+    with pytest.raises(ValueError, match="unknown province"):
+        list(archive.iter_export(province="火星"))
