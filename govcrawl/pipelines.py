@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from govcrawl.clean import strip_boilerplate
@@ -29,13 +30,24 @@ MIN_REPORT_CHARS = 300
 class _Stage:
     """Passes anything but a :class:`FetchedDocument` through untouched."""
 
-    def process_item(self, item: Any, spider: Any) -> Any:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> _Stage:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
         if isinstance(item, FetchedDocument):
-            return self.process(item, spider)
+            return self.process(item)
         return item
 
-    def process(self, item: FetchedDocument, spider: Any) -> Any:
+    def process(self, item: FetchedDocument) -> Any:
         raise NotImplementedError
+
+    def count(self, key: str) -> None:
+        """Add one to the crawl stat ``govcrawl/<key>``."""
+        self.crawler.stats.inc_value(f"govcrawl/{key}")
 
 
 def _error(item: FetchedDocument, stage: str, kind: str, message: str) -> CrawlError:
@@ -45,11 +57,11 @@ def _error(item: FetchedDocument, stage: str, kind: str, message: str) -> CrawlE
 class ExtractPipeline(_Stage):
     """Bytes → :class:`~govcrawl.document.Document` (HTML, PDF, DOCX, DOC/WPS, text)."""
 
-    def process(self, item: FetchedDocument, spider: Any) -> Any:
+    def process(self, item: FetchedDocument) -> Any:
         try:
             item.document = extract(item.capture.body, url=item.capture.final_url, content_type=item.capture.content_type)
         except ExtractionError as exc:
-            spider.crawler.stats.inc_value(f"govcrawl/extract_error/{exc.kind}")
+            self.count(f"extract_error/{exc.kind}")
             return _error(item, "extract", exc.kind, exc.message)
         if item.document.needs_ocr:
             return _error(item, "extract", "needs_ocr", "no text layer: the document is a scan and needs OCR")
@@ -59,7 +71,7 @@ class ExtractPipeline(_Stage):
 class CleanPipeline(_Stage):
     """Page furniture (nav, footers, page numbers) out; report text and tables kept."""
 
-    def process(self, item: FetchedDocument, spider: Any) -> Any:
+    def process(self, item: FetchedDocument) -> Any:
         item.document = strip_boilerplate(item.document)
         return item
 
@@ -67,11 +79,11 @@ class CleanPipeline(_Stage):
 class IdentifyPipeline(_Stage):
     """Whose report, for which year; pages that are not reports go no further."""
 
-    def process(self, item: FetchedDocument, spider: Any) -> Any:
+    def process(self, item: FetchedDocument) -> Any:
         doc = item.document
         body = normalize_text(doc.text)
         if doc.source_format == "html" and len(body) < MIN_REPORT_CHARS and doc.attachments:
-            spider.crawler.stats.inc_value("govcrawl/skipped/attachment_page")
+            self.count("skipped/attachment_page")
             raise DropItem(f"attachment-only page, its files are fetched: {item.capture.final_url}", log_level="DEBUG")
         if not body:
             return _error(item, "extract", "empty", "no text in the document body")
@@ -80,7 +92,7 @@ class IdentifyPipeline(_Stage):
             doc, url=item.capture.final_url, link_text=item.parent_title or item.capture.link_text, portal=portal
         )
         if not item.identity.is_report:
-            spider.crawler.stats.inc_value("govcrawl/skipped/not_a_report")
+            self.count("skipped/not_a_report")
             raise DropItem(f"not an annual report: {item.identity.title!r} {item.capture.final_url}", log_level="INFO")
         return item
 
@@ -88,7 +100,7 @@ class IdentifyPipeline(_Stage):
 class HashPipeline(_Stage):
     """The content hash of the normalised text: the same report at two URLs is one report."""
 
-    def process(self, item: FetchedDocument, spider: Any) -> Any:
+    def process(self, item: FetchedDocument) -> Any:
         item.content_hash = content_hash(item.document.text)
         return item
 
@@ -96,11 +108,11 @@ class HashPipeline(_Stage):
 class ParsePipeline(_Stage):
     """The statistics tables into canonical keys, with their checks."""
 
-    def process(self, item: FetchedDocument, spider: Any) -> Any:
+    def process(self, item: FetchedDocument) -> Any:
         try:
             item.parse = parse_document(item.document)
         except Exception as exc:  # a parser bug must not lose the report: store it unparsed, record why
-            spider.logger.exception("parse failed for %s", item.capture.final_url)
+            self.crawler.spider.logger.exception("parse failed for %s", item.capture.final_url)
             item.parse_error = f"{type(exc).__name__}: {exc}"
         return item
 
@@ -108,23 +120,26 @@ class ParsePipeline(_Stage):
 class StorePipeline:
     """Reports (deduplicated by hash, sources added, nothing overwritten) and errors into the archive."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, crawler: Crawler, url: str) -> None:
+        self.crawler = crawler
         self.url = url
         self.archive: Archive | None = None
         self.run_id: int | None = None
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> StorePipeline:
-        return cls(crawler.settings.get("GOVCRAWL_DATABASE_URL") or database_url())
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(crawler, crawler.settings.get("GOVCRAWL_DATABASE_URL") or database_url())
 
-    def open_spider(self, spider: Any) -> None:
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
         upgrade(self.url)
         self.archive = Archive(self.url)
         arguments = {k: getattr(spider, k, None) for k in ("province", "division", "seeds_file")}
         self.run_id = self.archive.start_run({"spider": spider.name, **arguments})
 
-    def close_spider(self, spider: Any) -> None:
+    def close_spider(self) -> None:
         assert self.archive is not None
+        spider = self.crawler.spider
         for portal in spider.portals_without_column():
             self.archive.record_error(
                 run_id=self.run_id, url=portal.portal_url, portal_code=portal.division_code,
@@ -133,7 +148,7 @@ class StorePipeline:
         self.archive.finish_run(self.run_id, _jsonable(spider.crawler.stats.get_stats()))
         self.archive.close()
 
-    def process_item(self, item: Any, spider: Any) -> Any:
+    def process_item(self, item: Any) -> Any:
         assert self.archive is not None
         if isinstance(item, CrawlError):
             self.archive.record_error(
@@ -150,9 +165,10 @@ class StorePipeline:
                 stage="parse", kind="parser_error", message=item.parse_error,
             )
         outcome = self.archive.store_report(record, run_id=self.run_id)
-        spider.crawler.stats.inc_value("govcrawl/reports_new" if outcome.new_report else "govcrawl/reports_known")
+        stats = self.crawler.stats
+        stats.inc_value("govcrawl/reports_new" if outcome.new_report else "govcrawl/reports_known")
         if outcome.new_source:
-            spider.crawler.stats.inc_value("govcrawl/sources_new")
+            stats.inc_value("govcrawl/sources_new")
         return item
 
 

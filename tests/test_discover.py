@@ -38,6 +38,12 @@ def test_column_slug_alone_scores_lower() -> None:
     assert 0 < slug_only < column_score(_link("信息公开年报"))
 
 
+def test_an_article_under_the_column_is_not_the_column() -> None:
+    assert column_score(_link("港闸区政府信息公开申请办理流程", "http://www.gangzha.gov.cn/zwgk/zfxxgknb/20180110/987.html")) == 0
+    assert column_score(_link("更多", "http://www.gangzha.gov.cn/zwgk/zfxxgknb/index.html")) > 0
+    assert column_score(_link("更多", "http://www.a.gov.cn/xxgk/zfxxgknb_70772/")) > 0
+
+
 def test_a_single_report_is_not_the_column() -> None:
     assert column_score(_link("晋宁区2018年政府信息公开工作年度报告")) == 0
 
@@ -91,6 +97,16 @@ def test_hanweb_first_call() -> None:
     assert req.method == "POST" and req.payload == "hanweb_xml"
     assert req.url == "http://www.suifenhe.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=1&endrecord=6&perpage=2"
     assert req.formdata["columnid"] == "1051" and req.formdata["unitid"] == "5487" and req.formdata["webid"] == "12"
+
+
+def test_hanweb_json_style_config() -> None:
+    page = (
+        '<script>jpage("1051", {"proxyUrl": "/module/web/jpage/dataproxy.jsp", "perPage": 2, "ajaxParam": '
+        '{"col": "1", "webid": "3", "columnid": "1051", "unitid": "5471", "webname": "绥芬河市人民政府"}});</script>'
+    )
+    (req,) = hanweb.list_requests(page, "http://www.suifenhe.gov.cn/col/col1051/index.html")
+    assert req.formdata["columnid"] == "1051" and req.formdata["unitid"] == "5471" and req.formdata["webid"] == "3"
+    assert req.url.endswith("startrecord=1&endrecord=6&perpage=2")
 
 
 def test_hanweb_records_and_the_rest_of_the_list() -> None:

@@ -22,6 +22,8 @@ _COLUMN_SLUG = re.compile(
     r"(zfxxgknb|xxgknb|gknb|zfxxgkndbg|xxgkndbg|gkndbg|zfxxyjxndbg|ndbg|niandubaogao|annualreport|xxgknd)",
     re.IGNORECASE,
 )
+# The last part of a list page's path: a directory, or an index/list page in it.
+_LIST_PAGE = re.compile(r"^(|index(_\d+)?|list(_\d+)?|nlist|default|more)(\.\w+)?$", re.IGNORECASE)
 # The disclosure section the column hangs under.
 _DISCLOSURE_TEXT = re.compile(r"^(政府信息公开|政务公开|信息公开|政府信息公开目录|政府信息公开专栏|政务信息公开|公开目录)$")
 _DISCLOSURE_SLUG = re.compile(r"/(zwgk|xxgk|zfxxgk|gk|zfxxgkml|xxgkml|openness|gkmlpt)(/|\b|_)", re.IGNORECASE)
@@ -90,9 +92,15 @@ def column_score(link: Link) -> int:
     score = 0
     if _COLUMN_TEXT.search(label):
         score += 10
-    if _COLUMN_SLUG.search(urlsplit(link.url).path):
+    if _slug_names_list(urlsplit(link.url).path):
         score += 4
     return score
+
+
+def _slug_names_list(path: str) -> bool:
+    """True when the path is the column's own list (``/zwgk/zfxxgknb/``), not an article under it."""
+    directory, _, last = path.rpartition("/")
+    return bool(_LIST_PAGE.match(last)) and bool(_COLUMN_SLUG.search(directory.rpartition("/")[2]))
 
 
 def disclosure_score(link: Link) -> int:

@@ -95,6 +95,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "status": resp.status,
                 "user_agent": self.headers.get("User-Agent", ""),
                 "bytes": len(payload),
+                "headers": dict(self.headers.items()),
             }
         )
         self.send_response(resp.status)
@@ -151,7 +152,7 @@ class ReplicaServer:
 
     @property
     def log(self) -> list[dict]:
-        """A snapshot of the request log: time, method, url, status, user_agent, bytes."""
+        """A snapshot of the request log: time, method, url, status, user_agent, bytes, headers."""
         return self._httpd.snapshot()
 
     def truth(self) -> dict:

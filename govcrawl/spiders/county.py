@@ -93,7 +93,8 @@ class CountySpider(scrapy.Spider):
             self.columns_found[portal.division_code].add(link.url)
             yield self._list_request(ListRequest(link.url), portal, column=link.url)
         hop = response.meta["hop"]
-        if not columns and hop < MAX_HOPS:
+        # Without a column confirmed by its link text, look one hop deeper as well.
+        if best < 10 and hop < MAX_HOPS:
             ranked = sorted(((disclosure_score(x), x) for x in links), key=lambda p: -p[0])
             for link in _unique([x for s, x in ranked if s > 0])[:MAX_DISCLOSURE_PER_PAGE]:
                 yield response.follow(

@@ -23,7 +23,8 @@ _DEFAULTS = {"col": "1", "appid": "1", "webid": "1", "path": "/", "sourceContent
 
 
 def _param(page_html: str, name: str) -> str | None:
-    m = re.search(rf"\b{name}\s*[:=]\s*['\"]?([^'\"&,;}}\s<]+)", page_html, re.IGNORECASE)
+    # Unquoted (columnid:1051), quoted JSON ("columnid": "1051") and query-string (columnid=1051) forms.
+    m = re.search(rf"\b{name}['\"]?\s*[:=]\s*['\"]?([^'\"&,;}}\s<]+)", page_html, re.IGNORECASE)
     return m.group(1) if m else None
 
 
