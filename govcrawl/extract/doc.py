@@ -1,0 +1,96 @@
+"""Old Word / WPS / RTF files: LibreOffice converts them to DOCX, then the DOCX path reads them.
+
+antiword and catdoc lose table rows (stack notes §5), so they are not used. Each process keeps
+its own LibreOffice profile (two soffice runs sharing one profile make the second silently write
+nothing), and conversions within a process are serialised for the same reason.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+from govcrawl.document import Document
+from govcrawl.extract.docx import extract_docx
+from govcrawl.extract.errors import ExtractionError
+
+#: Seconds a conversion may take.
+CONVERT_TIMEOUT = 60.0
+_lock = threading.Lock()
+
+
+@functools.cache
+def _profile_for(pid: int) -> Path:
+    # Keyed by pid: a forked worker must not inherit its parent's profile.
+    path = Path(tempfile.mkdtemp(prefix=f"govcrawl-lo-{pid}-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+def _soffice() -> str:
+    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    if exe is None:
+        raise ExtractionError("converter", "LibreOffice (soffice) is not installed")
+    return exe
+
+
+def convert_with_libreoffice(
+    body: bytes, *, suffix: str = ".doc", target: str = "docx", timeout: float = CONVERT_TIMEOUT
+) -> bytes:
+    """Convert a file with headless LibreOffice and return the converted bytes.
+
+    Raises ``ExtractionError`` "timeout" when soffice runs past ``timeout`` (its whole process
+    group is killed) and "converter" when it writes no output.
+    """
+    exe = _soffice()
+    profile = _profile_for(os.getpid())
+    with _lock, tempfile.TemporaryDirectory(prefix="govcrawl-conv-") as work:
+        src = Path(work) / f"input{suffix}"
+        src.write_bytes(body)
+        outdir = Path(work) / "out"
+        cmd = [
+            exe,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(outdir),
+            str(src),
+        ]
+        env = dict(os.environ, HOME=work)
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True
+        )
+        try:
+            _, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise ExtractionError("timeout", f"LibreOffice took longer than {timeout:.0f} s") from exc
+        out = outdir / f"input.{target}"
+        if not out.is_file() or out.stat().st_size == 0:
+            detail = err.decode("utf-8", errors="replace").strip()[-300:]
+            raise ExtractionError(
+                "converter", f"LibreOffice wrote no {target} (exit {proc.returncode}): {detail}"
+            )
+        return out.read_bytes()
+
+
+def extract_doc(body: bytes, *, suffix: str = ".doc") -> Document:
+    """A .doc/.wps/.rtf file as a :class:`Document`, through a LibreOffice DOCX conversion."""
+    converted = convert_with_libreoffice(body, suffix=suffix)
+    try:
+        doc = extract_docx(converted)
+    except ExtractionError as exc:
+        raise ExtractionError("converter", f"LibreOffice output unreadable: {exc.message}") from exc
+    doc.source_format = "doc"
+    return doc
