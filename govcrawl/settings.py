@@ -82,5 +82,12 @@ ITEM_PIPELINES = {
 # Database URL: GOVCRAWL_DATABASE_URL, else a SQLite file in the data directory (govcrawl.config).
 GOVCRAWL_DATABASE_URL = os.environ.get("GOVCRAWL_DATABASE_URL")
 
+# Distributed mode (govcrawl/distributed.py): a shared queue and duplicate filter in Redis.
+if os.environ.get("GOVCRAWL_REDIS_URL"):
+    from govcrawl.distributed import settings_for
+
+    globals().update(settings_for(os.environ["GOVCRAWL_REDIS_URL"], os.environ.get("GOVCRAWL_JOB", "default")))
+    GOVCRAWL_LEASE_TTL = int(os.environ.get("GOVCRAWL_LEASE_TTL", "10"))
+
 LOG_LEVEL = os.environ.get("GOVCRAWL_LOG_LEVEL", "INFO")
 FEED_EXPORT_ENCODING = "utf-8"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from govcrawl.config import PROJECT_ROOT
 from govcrawl.store.engine import make_engine
@@ -22,11 +26,37 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+#: PostgreSQL advisory-lock key held while migrating ("govcrawl" in ASCII, as a number).
+_MIGRATION_LOCK = 0x676F766372617731
+
+
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """Hold the archive's migration lock: processes starting at once (crawl workers) migrate one at a time.
+
+    PostgreSQL: a session advisory lock. SQLite: an exclusive file lock beside the database file.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK})
+    elif engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        with open(f"{engine.url.database}.migrate-lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+    else:
+        yield
+
+
 def upgrade(url: str | None = None, revision: str = "head") -> None:
     """Run ``alembic upgrade`` (to head by default) on the archive at ``url`` (default: the configured one)."""
     engine = make_engine(url)
     try:
-        command.upgrade(alembic_config(engine), revision)
+        with migration_lock(engine):
+            command.upgrade(alembic_config(engine), revision)
     finally:
         engine.dispose()
 
@@ -35,7 +65,8 @@ def downgrade(revision: str, url: str | None = None) -> None:
     """Run ``alembic downgrade revision`` (e.g. ``base``) on the archive at ``url``."""
     engine = make_engine(url)
     try:
-        command.downgrade(alembic_config(engine), revision)
+        with migration_lock(engine):
+            command.downgrade(alembic_config(engine), revision)
     finally:
         engine.dispose()
 
