@@ -19,6 +19,7 @@ import socket
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
+from itemadapter import is_item
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
@@ -134,32 +135,69 @@ def _queue(crawler: Crawler) -> LeasedQueue | None:
     return queue if isinstance(queue, LeasedQueue) else None
 
 
+def _lease_of(response: Any) -> str | None:
+    request = getattr(response, "request", None)  # a Response, or the Failure of an errback
+    return request.meta.get(LEASE) if request is not None else None
+
+
 class AckMiddleware:
-    """Spider middleware: acknowledge a leased request once its callback's output has been handled."""
+    """Spider middleware: acknowledge a leased request once everything its callback produced is handled.
+
+    New requests are in the shared queue as soon as the callback yields them; items are done when
+    they leave the pipelines (scraped, dropped or failed). Items are processed concurrently with the
+    callback's iteration, so the ack waits for both: the output exhausted and no item still pending.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.pending: dict[str, int] = {}
+        self.exhausted: set[str] = set()
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(self._item_done, signal)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AckMiddleware:
         return cls(crawler)
 
-    def _ack(self, response: Response) -> None:
-        queue = _queue(self.crawler)
-        if queue is not None and response.request is not None:
-            queue.ack(response.request.meta.get(LEASE))
+    def _count(self, token: str | None, output: Any) -> None:
+        if token is not None and is_item(output):
+            self.pending[token] = self.pending.get(token, 0) + 1
+
+    def _finish(self, token: str | None) -> None:
+        if token is not None:
+            self.exhausted.add(token)
+            self._maybe_ack(token)
+
+    def _item_done(self, item: Any, response: Any = None, **kwargs: Any) -> None:
+        token = _lease_of(response)
+        if token in self.pending:
+            self.pending[token] -= 1
+            self._maybe_ack(token)
+
+    def _maybe_ack(self, token: str) -> None:
+        if token in self.exhausted and not self.pending.get(token):
+            self.exhausted.discard(token)
+            self.pending.pop(token, None)
+            queue = _queue(self.crawler)
+            if queue is not None:
+                queue.ack(token)
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
-        yield from result
-        self._ack(response)
+        token = _lease_of(response)
+        for output in result:
+            self._count(token, output)
+            yield output
+        self._finish(token)
 
     async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        async for item in result:
-            yield item
-        self._ack(response)
+        token = _lease_of(response)
+        async for output in result:
+            self._count(token, output)
+            yield output
+        self._finish(token)
 
     def process_spider_exception(self, response: Response, exception: Exception) -> None:
-        self._ack(response)
+        self._finish(_lease_of(response))
 
 
 class Coordinator:

@@ -34,7 +34,7 @@ class CrawlError:
 
     url: str
     portal: Portal | None
-    stage: str  # fetch | extract | identify | parse | store
+    stage: str  # discover | fetch | extract | identify | parse | store
     kind: str
     message: str
     http_status: int | None = None

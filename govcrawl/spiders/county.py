@@ -65,7 +65,7 @@ class CountySpider(scrapy.Spider):
         portals, problems = load_seeds([self.seeds_file] if self.seeds_file else None)
         for problem in problems:
             self.logger.warning("seed row skipped: %s", problem)
-            yield CrawlError(problem.source, None, "seed", "bad_seed_row", problem.message)
+            yield CrawlError(problem.source, None, "discover", "bad_seed_row", problem.message)
         self.portals = select(portals, self.province, self.division)
         self.logger.info("crawling %d portals", len(self.portals))
         self.crawler.stats.set_value("govcrawl/portals", len(self.portals))
