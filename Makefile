@@ -4,7 +4,11 @@ PY := $(VENV)/bin/python
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup demo test lint bench clean
+# Optional arguments of the crawl targets: PROVINCE=云南, WORKERS=2.
+WORKERS ?= 2
+CRAWL_ARGS := $(if $(PROVINCE),-a province=$(PROVINCE))
+
+.PHONY: setup demo test lint nightly crawl-distributed clean
 
 setup:
 	@bash .ci/install
@@ -15,6 +19,13 @@ demo: setup  ## crawl the bundled replica web into SQLite and print what was arc
 test: setup  ## the whole test suite: SQLite, PostgreSQL, the replica web, Chromium
 	$(VENV)/bin/ruff check govcrawl tests seeds migrations
 	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+nightly: setup  ## the nightly crawl of every seed portal into GOVCRAWL_DATABASE_URL, logged under data/logs/
+	@mkdir -p data/logs
+	$(VENV)/bin/scrapy crawl county $(CRAWL_ARGS) -s LOG_FILE=data/logs/nightly-$$(date +%Y%m%d-%H%M).log
+
+crawl-distributed: setup  ## WORKERS processes sharing a Redis queue (GOVCRAWL_REDIS_URL) and the archive
+	$(PY) -m govcrawl.distributed --workers $(WORKERS) $(CRAWL_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check govcrawl tests seeds migrations

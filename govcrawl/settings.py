@@ -17,14 +17,21 @@ BOT_NAME = "govcrawl"
 SPIDER_MODULES = ["govcrawl.spiders"]
 NEWSPIDER_MODULE = "govcrawl.spiders"
 
+# Identify ourselves and say how to reach us (GOVCRAWL_CONTACT: an e-mail or URL of the operator).
+_CONTACT = os.environ.get("GOVCRAWL_CONTACT", "govcrawl@example.org")
 USER_AGENT = os.environ.get(
     "GOVCRAWL_USER_AGENT",
-    "govcrawl/0.1 (archive of 政府信息公开工作年度报告 for research; +https://github.com/govcrawl/govcrawl)",
+    f"govcrawl/0.1 (research archive of government information-disclosure annual reports; contact: {_CONTACT})",
 )
 ROBOTSTXT_OBEY = True
 
+# Politeness: at most 2 requests at once per host, paced by the host's own response times.
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.25
+AUTOTHROTTLE_MAX_DELAY = 30
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 20 * 1024 * 1024
@@ -70,6 +77,9 @@ def _skip_heavy_resources(request: object) -> bool:
 
 PLAYWRIGHT_ABORT_REQUEST = _skip_heavy_resources
 
+EXTENSIONS = {"govcrawl.progress.Progress": 500}
+GOVCRAWL_PROGRESS_INTERVAL = float(os.environ.get("GOVCRAWL_PROGRESS_INTERVAL", "30"))
+
 ITEM_PIPELINES = {
     "govcrawl.pipelines.ExtractPipeline": 100,
     "govcrawl.pipelines.CleanPipeline": 200,
@@ -86,7 +96,9 @@ GOVCRAWL_DATABASE_URL = os.environ.get("GOVCRAWL_DATABASE_URL")
 if os.environ.get("GOVCRAWL_REDIS_URL"):
     from govcrawl.distributed import settings_for
 
-    globals().update(settings_for(os.environ["GOVCRAWL_REDIS_URL"], os.environ.get("GOVCRAWL_JOB", "default")))
+    _distributed = settings_for(os.environ["GOVCRAWL_REDIS_URL"], os.environ.get("GOVCRAWL_JOB", "default"))
+    EXTENSIONS = {**EXTENSIONS, **_distributed.pop("EXTENSIONS")}
+    globals().update(_distributed)
     GOVCRAWL_LEASE_TTL = int(os.environ.get("GOVCRAWL_LEASE_TTL", "10"))
 
 LOG_LEVEL = os.environ.get("GOVCRAWL_LOG_LEVEL", "INFO")
