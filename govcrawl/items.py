@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from govcrawl.document import Document
 from govcrawl.records import Capture
 from govcrawl.seeds import Portal
+
+if TYPE_CHECKING:
+    from govcrawl.identify import Identity
+    from govcrawl.stats import ParseResult
 
 
 @dataclass
@@ -22,9 +26,9 @@ class FetchedDocument:
     parent_title: str | None = None
     # Filled by the pipelines, stage by stage.
     document: Document | None = None
-    identity: Any = None  # govcrawl.identify.Identity
+    identity: Identity | None = None
     content_hash: str = ""
-    parse: Any = None  # govcrawl.stats.ParseResult
+    parse: ParseResult | None = None
     parse_error: str | None = None
 
 
