@@ -273,3 +273,47 @@ def test_misread_previous_year_count_is_flagged():
     assert checks["R2.3[art20_5.licensing]"] == "fail"
     assert checks["R2.2[art20_5.licensing]"] == "pass"
     assert checks["R2.1[normative]"] == "pass"
+
+
+def test_narrative_total_statement_wins_over_an_earlier_partial_one():
+    result = parse_text("区政府办公室收到政府信息公开申请5件。全区共收到政府信息公开申请99件。")
+    assert result.values["apply.new.total"].value == 99
+
+
+@pytest.mark.parametrize(
+    ("sentence", "key", "value"),
+    [
+        ("2025年全市实际收取信息处理费共计400元。", "other.info_fee.collected_amount_yuan", 400),
+        ("本年度未收取信息处理费。", "other.info_fee.collected_amount_yuan", 0),
+        ("全年发出收费通知3件，涉及金额600元。", "other.info_fee.notices_count", 3),
+        ("全年发出收费通知3件，涉及金额600元。", "other.info_fee.notices_amount_yuan", 600),
+        ("政府集中采购项目2个，采购总金额为12.5万元。", "active.art20_9.procurement.amount", 125000),
+    ],
+)
+def test_narrative_amounts_in_yuan(sentence, key, value):
+    v = parse_text(sentence).values[key]
+    assert (v.value, v.source) == (value, "text") and "from_text" in v.flags
+
+
+def test_narrative_wan_amount_is_flagged_converted():
+    v = parse_text("采购总金额为12.5万元。").values["active.art20_9.procurement.amount"]
+    assert (v.unit, "unit_converted" in v.flags) == ("万元", True)
+
+
+def test_a_dash_cell_next_to_the_review_heading_is_not_a_negative_statement():
+    text = pipe_report().replace("行政强制 | 0 |", "行政强制 | 无 |")
+    assert "review.total" not in parse_text(text).text_values
+
+
+def test_misreading_rule_ignores_zero_and_unchanged_small_rows():
+    stream = GOV2019_ACTIVE_STREAM.replace("行政许可 8249 -1942 6307", "行政许可 0 0 0").replace(
+        "行政处罚 9 +43 52", "行政处罚 12 0 12"
+    )
+    checks = {c.rule: c.status for c in parse_text(stream).checks}
+    assert checks["R2.3[art20_5.licensing]"] == "pass"
+    assert checks["R2.3[art20_6.penalty]"] == "pass"
+
+
+def test_small_misread_row_with_a_change_is_flagged():
+    checks = {c.rule: c.status for c in parse_text(GOV2019_ACTIVE_STREAM).checks}
+    assert checks["R2.3[art20_6.penalty]"] == "fail"  # 9 +43 = 52

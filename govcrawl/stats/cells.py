@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from govcrawl.stats.result import Check, StatValue
+from govcrawl.stats.result import Check, StatValue, Triple
 from govcrawl.stats.values import CellValue
 
 
@@ -18,6 +18,7 @@ class Found:
     warnings: list[str] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     tables: set[str] = field(default_factory=set)  # of "active", "apply", "review", "legacy"
+    triples: list[Triple] = field(default_factory=list)
 
     def merge(self, other: Found) -> None:
         """Add another parser's findings; a key already read is kept (first reader wins)."""
@@ -26,6 +27,7 @@ class Found:
         self.warnings.extend(other.warnings)
         self.checks.extend(other.checks)
         self.tables |= other.tables
+        self.triples.extend(other.triples)
 
 
 def _integral(d: Decimal) -> int | Decimal:

@@ -172,8 +172,9 @@ def _active_checks(values: dict[str, StatValue], fmt: Format) -> list[Check]:
                 )
             )
             if dec is not None:
-                # §4.4: 上一年项目数量 filled with last year's decision count.
-                suspect = prev + change == dec and prev >= 100
+                # §4.4: 上一年项目数量 filled with last year's decision count (益阳: 8249 -1942 6307,
+                # 9 +43 52). A zero row, or an unchanged small count, matches by coincidence.
+                suspect = prev + change == dec != 0 and (prev >= 100 or change != 0)
                 checks.append(
                     Check(
                         f"R2.3[{block}.{row}]",
@@ -184,6 +185,20 @@ def _active_checks(values: dict[str, StatValue], fmt: Format) -> list[Check]:
                         (*keys, f"{p}.decisions"),
                     )
                 )
+        fees = values.get("active.art20_8.fees.items_prev_year")
+        if fees is not None and fees.source == "table" and fees.value is not None:
+            # §4.4: （八） counts fee items; a 元 amount typed there is money, not items.
+            money = fees.unit in ("元", "万元") or fees.value >= 1000
+            checks.append(
+                Check(
+                    "R2.3[art20_8.fees]",
+                    "fail" if money else "pass",
+                    fees.value,
+                    1000,
+                    None,
+                    ("active.art20_8.fees.items_prev_year",),
+                )
+            )
     elif fmt.id == "gov2021":
         bad = tuple(
             k
@@ -200,9 +215,26 @@ def _active_checks(values: dict[str, StatValue], fmt: Format) -> list[Check]:
     return checks
 
 
-def legacy_checks(values: dict[str, StatValue]) -> list[Check]:
-    """The SOFT sums of the legacy2014 统计表."""
-    return [_sum_check(rule, values, total, parts) for rule, total, parts in _LEGACY_SUMS if total in values]
+_CHANNELS = tuple(
+    f"legacy.apply.received.{c}" for c in ("in_person", "fax", "email", "online", "letter", "other")
+)
+
+
+def legacy_checks(values: dict[str, StatValue], local: bool = False) -> list[Check]:
+    """The SOFT sums of the legacy2014 统计表; for a local form (``local``), received is checked
+    against the channels the form prints (up to six), and other sums only where all parts are printed."""
+    checks = []
+    for rule, total, parts in _LEGACY_SUMS:
+        if total not in values:
+            continue
+        if local and rule == "L.1":
+            parts = tuple(k for k in _CHANNELS if k in values)
+            if not parts:
+                continue
+        elif local and not all(k in values for k in parts):
+            continue
+        checks.append(_sum_check(rule, values, total, parts))
+    return checks
 
 
 def text_checks(values: dict[str, StatValue], text_values: dict[str, StatValue]) -> list[Check]:
@@ -218,4 +250,47 @@ def text_checks(values: dict[str, StatValue], text_values: dict[str, StatValue])
         checks.append(
             Check(f"T.1[{text_key}]", "pass" if delta == 0 else "fail", tv.value, rhs, delta, table_keys)
         )
+    return checks
+
+
+def _pair_check(rule: str, lhs: Number | None, rhs: Number | None, keys: tuple[str, ...]) -> Check:
+    if lhs is None or rhs is None:
+        return Check(rule, "not_assessable", keys=keys)
+    delta = Decimal(lhs) - Decimal(rhs)
+    return Check(rule, "pass" if delta == 0 else "fail", lhs, rhs, delta, keys)
+
+
+def cross_year_checks(previous: dict[str, StatValue], current: dict[str, StatValue]) -> list[Check]:
+    """The SOFT cross-year rules between one agency's reports for years N−1 (``previous``) and N.
+
+    X.1: carried over in N = carried to the next year in N−1, per column (holds across the
+    2020→2021 format change). X.2: 上一年项目数量 in N = items + change in N−1 (gov2019 rows).
+    X.3: 现行有效件数 in N = in force in N−1 + issued − repealed in N (gov2021). Only rules both
+    reports can answer are returned.
+    """
+    checks = []
+    for c in APPLY_COLUMN_KEYS:
+        cur, prev = f"apply.carried_over.{c}", f"apply.carry_next.{c}"
+        if cur in current and prev in previous:
+            checks.append(_pair_check(f"X.1[{c}]", _get(current, cur), _get(previous, prev), (cur, prev)))
+    for p in (
+        "art20_5.licensing",
+        "art20_5.other_services",
+        "art20_6.penalty",
+        "art20_6.coercion",
+        "art20_8.fees",
+    ):
+        cur, base, change = (
+            f"active.{p}.{c}" for c in ("items_prev_year", "items_prev_year", "items_change")
+        )
+        if cur in current and base in previous and change in previous:
+            b, d = _get(previous, base), _get(previous, change)
+            rhs = None if b is None or d is None else b + d
+            checks.append(_pair_check(f"X.2[{p}]", _get(current, cur), rhs, (cur, base, change)))
+    for row in ("rules", "normative"):
+        cur, issued, repealed = (f"active.art20_1.{row}.{c}" for c in ("in_force", "issued", "repealed"))
+        if cur in current and cur in previous and issued in current and repealed in current:
+            i, r, before = _get(current, issued), _get(current, repealed), _get(previous, cur)
+            rhs = None if None in (i, r, before) else before + i - r  # type: ignore[operator]
+            checks.append(_pair_check(f"X.3[{row}]", _get(current, cur), rhs, (cur, issued, repealed)))
     return checks

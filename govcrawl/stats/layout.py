@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from govcrawl.stats.schema import APPLY_COLUMNS, FORMATS, REVIEW_KEYS, ActiveBlock, ApplyRow, Format
 from govcrawl.stats.values import compact, normalise_label
+
+#: Signatures of local forms (spec §3.2): value columns and request channels the 2014 table lacks.
+LOCAL_SIGNATURES: tuple[str, ...] = (
+    "本期实际",
+    "本年累计",
+    "历年累计",
+    "计量单位",
+    "电子邮件申请",
+    "网上申请",
+    "其他形式申请",
+    "否决公开",
+    "免予公开",
+    "对申请的答复总数",
+    "行政申诉",
+)
 
 APPLY_COLUMN_KEYS: tuple[str, ...] = tuple(c for c, _ in APPLY_COLUMNS)
 
@@ -52,10 +67,16 @@ CAPTION_KEYS = {"一": "art20_1", "五": "art20_5", "六": "art20_6", "八": "ar
 def detect_format(text: str) -> str | None:
     """The format whose header signatures (spec §0) the text carries most; None if none.
 
+    legacy_local wins over legacy2014 on two signatures of its own (本年累计, 电子邮件申请…),
+    which the national 2014 table never prints.
+
     Ties between gov2019 and gov2021 are broken by table 三's 其他处理 sub-rows.
     """
     s = compact(text)
     scores = {fid: sum(1 for sig in sigs if sig in s) for fid, sigs in _SIGNATURES.items()}
+    local = sum(1 for sig in LOCAL_SIGNATURES if sig in s)
+    if local >= 2 and local > max(scores["gov2019"], scores["gov2021"]):
+        return "legacy_local"
     if scores["legacy2014"] >= 3 and scores["legacy2014"] > max(scores["gov2019"], scores["gov2021"]):
         return "legacy2014"
     if scores["gov2021"] == scores["gov2019"]:
@@ -93,6 +114,8 @@ class ApplyLayout:
     """Table 三 for one format: rows in order and the groups rows are validated in."""
 
     rows: tuple[ApplyRow, ...]
+    # Normalised printed label → matched row: the same labels recur in every report.
+    matches: dict[str, ApplyRow | None] = field(default_factory=dict, compare=False, repr=False)
 
     def groups(self) -> list[list[ApplyRow]]:
         """Rows grouped as the form merges them ((三)(四)(五) and gov2021's (六)); others alone."""
@@ -110,21 +133,30 @@ class ApplyLayout:
         norm = normalise_label(label)
         if not norm:
             return None
-        for row in self.rows:
-            leaf = row.labels[-1]
-            if normalise_label(leaf) == "其他":
-                # 3.其他 must not be taken for the 其他 applicant column header.
-                enumerated = re.match(r"^3[.、]", compact(label)) is not None
-                if norm == "其他" and (enumerated or (previous and normalise_label(previous) == "其他处理")):
-                    return row
-                continue
-            if labels_match(norm, leaf):
-                return row
-        return None
+        if norm == "其他":
+            # 3.其他 must not be taken for the 其他 applicant column header.
+            enumerated = re.match(r"^3[.、]", compact(label)) is not None
+            if enumerated or (previous and normalise_label(previous) == "其他处理"):
+                return next((r for r in self.rows if normalise_label(r.labels[-1]) == "其他"), None)
+            return None
+        if norm not in self.matches:
+            self.matches[norm] = next(
+                (
+                    r
+                    for r in self.rows
+                    if normalise_label(r.labels[-1]) != "其他" and labels_match(norm, r.labels[-1])
+                ),
+                None,
+            )
+        return self.matches[norm]
+
+
+_LAYOUTS = {fid: ApplyLayout(fmt.apply_rows) for fid, fmt in FORMATS.items()}
+_ACTIVE_MATCHES: dict[tuple[str, str], tuple[ActiveBlock, str] | None] = {}
 
 
 def apply_layout(fmt: Format) -> ApplyLayout:
-    return ApplyLayout(fmt.apply_rows)
+    return _LAYOUTS[fmt.id]
 
 
 def match_active_row(fmt: Format, label: str) -> tuple[ActiveBlock, str] | None:
@@ -132,11 +164,18 @@ def match_active_row(fmt: Format, label: str) -> tuple[ActiveBlock, str] | None:
     norm = normalise_label(label)
     if not norm:
         return None
-    for block in fmt.active:
-        for row_key, row_label in block.rows:
-            if labels_match(norm, row_label):
-                return block, row_key
-    return None
+    if (fmt.id, norm) not in _ACTIVE_MATCHES:
+        _ACTIVE_MATCHES[fmt.id, norm] = next(
+            ((b, rk) for b in fmt.active for rk, rl in b.rows if labels_match(norm, rl)), None
+        )
+    return _ACTIVE_MATCHES[fmt.id, norm]
+
+
+def clear_match_caches() -> None:
+    """Forget memoised label matches (see ``govcrawl.stats.clear_caches``)."""
+    _ACTIVE_MATCHES.clear()
+    for layout in _LAYOUTS.values():
+        layout.matches.clear()
 
 
 def format_by_id(fid: str) -> Format:

@@ -9,8 +9,10 @@ from govcrawl.stats.cells import Found
 from govcrawl.stats.checks import derive_other_total, gov_checks, impute_totals, legacy_checks, text_checks
 from govcrawl.stats.layout import detect_format, format_by_id
 from govcrawl.stats.legacy import parse_legacy, tokens_from_unit_lines
+from govcrawl.stats.local import parse_local, tokens_from_spaced_lines
 from govcrawl.stats.narrative import parse_narrative
 from govcrawl.stats.result import ParseResult
+from govcrawl.stats.schema import FORMATS
 from govcrawl.stats.stream import parse_stream
 from govcrawl.stats.structured import Token, parse_tokens, tokens_from_pipe_text, tokens_from_table
 
@@ -28,13 +30,18 @@ def _line_mode(tokens: list[Token]) -> bool:
 def _read_tables(tokens: list[Token], fid: str, line_mode: bool) -> Found:
     if fid == "legacy2014":
         return parse_legacy(tokens)
+    if fid == "legacy_local":
+        return parse_local(tokens)
     return parse_tokens(tokens, format_by_id(fid), line_mode)
 
 
 def _finish(found: Found, fid: str | None, method: str | None, prose: str) -> ParseResult:
     text_values = parse_narrative(prose)
     result = ParseResult(
-        has_tables=bool(found.tables), warnings=list(found.warnings), text_values=text_values
+        has_tables=bool(found.tables),
+        warnings=list(found.warnings),
+        text_values=text_values,
+        triples=list(found.triples),
     )
     values = dict(found.values)
     if result.has_tables and fid in ("gov2019", "gov2021"):
@@ -43,8 +50,8 @@ def _finish(found: Found, fid: str | None, method: str | None, prose: str) -> Pa
         if fid == "gov2021":
             derive_other_total(values)
         result.checks = gov_checks(values, fmt)
-    elif result.has_tables and fid == "legacy2014":
-        result.checks = legacy_checks(values)
+    elif result.has_tables and fid in ("legacy2014", "legacy_local"):
+        result.checks = legacy_checks(values, local=fid == "legacy_local")
     result.checks.extend(found.checks)
     result.checks.extend(text_checks(values, text_values))
     if "apply.result.total.total" in values:
@@ -62,14 +69,18 @@ def _finish(found: Found, fid: str | None, method: str | None, prose: str) -> Pa
 
 def parse_text(text: str) -> ParseResult:
     """Statistics from plain text: pipe text (row per line, or all on one line), values-only
-    streams, or prose. Table values and prose values are kept apart (see :class:`ParseResult`)."""
+    streams, a local 统计表 in space-separated columns, or prose. Table values and prose values
+    are kept apart (see :class:`ParseResult`)."""
     fid = detect_format(text)
     found, method = Found(), None
     if fid is not None:
         tokens = tokens_from_pipe_text(text)
         if text.count("|") >= 10:
             found, method = _read_tables(tokens, fid, _line_mode(tokens)), "pipe"
-        if not found.values and fid == "legacy2014":
+        if fid == "legacy_local":
+            if not found.tables:
+                found, method = parse_local(tokens_from_spaced_lines(text)), "columns"
+        elif not found.values and fid == "legacy2014":
             found, method = parse_legacy(tokens_from_unit_lines(text)), "values_only"
         elif not found.values:
             streamed = parse_stream(text, format_by_id(fid))
@@ -97,7 +108,7 @@ def parse_document(doc: Document) -> ParseResult:
         if found.values:
             method = "grid"
             missing = {"active", "apply", "review"} - _tables_with_values(found)
-            if fid != "legacy2014" and missing:
+            if fid in FORMATS and missing:
                 # A table the grids lack (one a PDF extractor did not detect) may survive as text.
                 streamed = parse_stream(prose, format_by_id(fid))
                 added = {k: v for k, v in streamed.values.items() if _table_of(k) in missing}

@@ -9,6 +9,7 @@ Nothing in it parses or renders: it is data.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 #: The seven applicant columns of table 三, in value order (total last).
 APPLY_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -45,7 +46,12 @@ class ApplyRow:
 
     def keys(self) -> list[str]:
         """The seven cell keys of the row, in value order."""
-        return [f"apply.{self.key}.{c}" for c, _ in APPLY_COLUMNS]
+        return list(_apply_row_keys(self.key))
+
+
+@cache  # parsers ask for a row's keys for every row of every report
+def _apply_row_keys(row_key: str) -> tuple[str, ...]:
+    return tuple(f"apply.{row_key}.{c}" for c, _ in APPLY_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -276,4 +282,49 @@ HEADLINE_KEYS: tuple[str, ...] = (
     "apply.carried_over.total",
     "apply.result.total",
     "apply.carry_next.total",
+)
+
+#: legacy_local (spec §3.2): local 统计表 forms are kept as (label, unit, column, value) triples;
+#: these recurring concepts are also mapped onto the common subset of keys. Labels are matched
+#: exactly after ``normalise_label`` (enumerators, 其中：, quotes and brackets removed).
+#: 电子邮件 and 其他形式 are channels the 2014 national table lacks (its 网络申请数 covers e-mail).
+LEGACY_LOCAL_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "legacy.active.total": (
+        "主动公开政府信息数",
+        "主动公开政府信息总数",
+        "主动公开信息数",
+        "主动公开信息总数",
+        "主动公开政府信息条数",
+    ),
+    "legacy.apply.received": (
+        "收到申请数",
+        "申请总数",
+        "收到申请总数",
+        "受理依申请公开信息总数",
+        "依申请公开信息申请总数",
+        "受理申请总数",
+    ),
+    "legacy.apply.received.in_person": ("当面申请数", "当面申请"),
+    "legacy.apply.received.fax": ("传真申请数", "传真申请"),
+    "legacy.apply.received.email": ("电子邮件申请数", "电子邮件申请"),
+    "legacy.apply.received.online": ("网上申请数", "网上申请", "网络申请数", "网络申请"),
+    "legacy.apply.received.letter": ("信函申请数", "信函申请"),
+    "legacy.apply.received.other": ("其他形式申请数", "其他形式申请", "其他形式"),
+    "legacy.apply.answered": ("对申请的答复总数", "本年度对申请的答复总数", "申请答复数", "答复总数"),
+    "legacy.apply.answered.granted": ("同意公开答复数", "同意公开数", "同意公开答复"),
+    "legacy.apply.answered.partial": ("同意部分公开答复数", "同意部分公开数", "同意部分公开答复"),
+    "legacy.apply.answered.denied": ("否决公开答复总数", "否决公开答复数", "不同意公开答复数"),
+    "legacy.review.total": ("行政复议数", "行政复议数量", "行政复议案件数", "申请行政复议数"),
+    "legacy.litigation.total": ("行政诉讼数", "行政诉讼数量", "行政诉讼案件数", "提起行政诉讼数"),
+    "legacy.fees_wan": ("依申请公开信息收取的费用", "依申请公开收取的费用", "收取费用数", "收取费用"),
+}
+LEGACY_LOCAL_KEYS: tuple[str, ...] = tuple(LEGACY_LOCAL_SYNONYMS)
+
+#: Keys read only from prose (spec §1.4 T.1, §2.5): all suits together, and section 六's
+#: 信息处理费 in yuan (never 万元). Prose may also give table keys (apply.new.total…), flagged from_text.
+TEXT_KEYS: tuple[str, ...] = (
+    "litigation.total",
+    "other.info_fee.notices_count",
+    "other.info_fee.notices_amount_yuan",
+    "other.info_fee.collected_amount_yuan",
 )

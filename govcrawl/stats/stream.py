@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from govcrawl.stats.cells import Found, keyed_value, mark_template_empty
 from govcrawl.stats.layout import APPLY_COLUMN_KEYS, CAPTION_KEYS, REVIEW_GROUP_KEYS, apply_layout
 from govcrawl.stats.schema import REVIEW_KEYS, ApplyRow, Format
-from govcrawl.stats.values import CellValue, nfkc, parse_value, to_simplified
+from govcrawl.stats.values import CellValue, nfkc, normalise_label, parse_value, to_simplified
 
 _CAPTION = re.compile(r"第\s*二\s*十\s*条\s*第\s*\(\s*([一二三四五六七八九十]+)\s*\)\s*项")
 _FURNITURE = (
@@ -141,7 +141,7 @@ def _row_sums_hold(rows: list[ApplyRow], cells: dict[str, _Num]) -> bool:
     return True
 
 
-def _parse_apply(s: str, span: tuple[int, int], fmt: Format, found: Found) -> None:
+def _parse_apply(base: str, s: str, span: tuple[int, int], fmt: Format, found: Found) -> None:
     found.tables.add("apply")
     layout = apply_layout(fmt)
     nums = numbers_in(s, *span)
@@ -149,9 +149,16 @@ def _parse_apply(s: str, span: tuple[int, int], fmt: Format, found: Found) -> No
     if not nums:
         return
     if len(nums) != len(keys):
-        found.warnings.append(
-            f"三: {len(nums)} numbers where {len(keys)} cells were expected; table left unassigned"
-        )
+        anchors = _leaf_anchors(base, span, layout.rows)
+        if anchors is None:
+            found.warnings.append(
+                f"三: {len(nums)} numbers where {len(keys)} cells were expected; table left unassigned"
+            )
+        else:
+            found.warnings.append(
+                f"三: {len(nums)} numbers where {len(keys)} cells were expected; read row by row on its labels"
+            )
+            _parse_apply_anchored(s, span, layout.rows, anchors, found)
         return
     cells = dict(zip(keys, nums, strict=True))
     by_key = {r.key: r for r in layout.rows}
@@ -180,6 +187,51 @@ def _parse_apply(s: str, span: tuple[int, int], fmt: Format, found: Found) -> No
             + " do not align (row sums contradict their totals); "
             "left unassigned" + _implied_sums(layout.rows, rejected, cells)
         )
+
+
+def _leaf_pattern(row: ApplyRow) -> re.Pattern[str]:
+    """A printed leaf label, spaces and quotes allowed between its characters (first 8 characters)."""
+    leaf = normalise_label(row.labels[-1])
+    if leaf == "其他":
+        return re.compile(r"3\s*[.、]\s*其\s*他")
+    return re.compile(r"[\s\"“”‘’']*".join(map(re.escape, leaf[:8])))
+
+
+def _leaf_anchors(
+    base: str, span: tuple[int, int], rows: tuple[ApplyRow, ...]
+) -> list[tuple[int, int]] | None:
+    """Where each row's leaf label starts and ends, if every one is printed in form order; else None
+    (labels scattered by a column-wise extraction cannot anchor anything)."""
+    found, pos = [], span[0]
+    for row in rows:
+        m = _leaf_pattern(row).search(base, pos, span[1])
+        if m is None:
+            return None
+        found.append((m.start(), m.end()))
+        pos = m.end()
+    return found
+
+
+def _parse_apply_anchored(
+    s: str, span: tuple[int, int], rows: tuple[ApplyRow, ...], anchors: list[tuple[int, int]], found: Found
+) -> None:
+    """Fill each row from the numbers between its label and the next one (spec §4.3.4 fallback).
+
+    A row is taken only with exactly seven numbers whose six columns add up to its total (R3.3),
+    which confirms the alignment inside the row; any other row stays unassigned with a warning.
+    """
+    ends = [start for start, _ in anchors[1:]] + [span[1]]
+    for row, (_, start), end in zip(rows, anchors, ends, strict=True):
+        nums = numbers_in(s, start, end)
+        vals = [n.cell.value for n in nums]
+        if len(nums) == 7 and None not in vals and sum(vals[:6]) == vals[6]:  # type: ignore[arg-type]
+            _assign(found, row.keys(), nums)
+        else:
+            found.warnings.append(
+                f"三 {row.labels[-1]}: {len(nums)} numbers"
+                + ("" if len(nums) != 7 else " not adding up to their total")
+                + " where 7 were expected; row left unassigned"
+            )
 
 
 def _implied_sums(rows: tuple[ApplyRow, ...], rejected: list[ApplyRow], cells: dict[str, _Num]) -> str:
@@ -223,7 +275,7 @@ def parse_stream(text: str, fmt: Format) -> Found:
     if regions.active:
         _parse_active(base, s, regions.active, fmt, found)
     if regions.apply:
-        _parse_apply(s, regions.apply, fmt, found)
+        _parse_apply(base, s, regions.apply, fmt, found)
     if regions.review:
         _parse_review(s, regions.review, found)
     return found

@@ -18,12 +18,13 @@ from govcrawl.stats.cells import Found, keyed_value, mark_template_empty
 from govcrawl.stats.layout import (
     APPLY_COLUMN_KEYS,
     REVIEW_GROUP_KEYS,
+    ApplyLayout,
     apply_layout,
     caption_block_key,
     match_active_row,
 )
-from govcrawl.stats.result import Check
-from govcrawl.stats.schema import REVIEW_KEYS, Format
+from govcrawl.stats.result import Check, Triple
+from govcrawl.stats.schema import APPLY_COLUMNS, REVIEW_KEYS, ApplyRow, Format
 from govcrawl.stats.values import CellValue, compact, normalise_label, parse_value
 
 
@@ -158,6 +159,7 @@ def _parse_active(tokens: list[Token], fmt: Format, line_mode: bool, found: Foun
             continue
         hit = match_active_row(fmt, tok.text)
         if hit is None:
+            _keep_extra_row(tokens, i, fmt, captioned, line_mode, found)
             header += compact(tok.text)
             continue
         block, row_key = hit
@@ -176,6 +178,32 @@ def _parse_active(tokens: list[Token], fmt: Format, line_mode: bool, found: Foun
             assert cell_tok.value is not None
             found.values.setdefault(key_, keyed_value(key_, cell_tok.value, unit_hint, extra))
     mark_template_empty(found.values, fmt.active_keys())
+
+
+def _keep_extra_row(
+    tokens: list[Token], i: int, fmt: Format, captioned: str | None, line_mode: bool, found: Found
+) -> None:
+    """Keep an unknown row of a table-二 block (Hubei's 其他主动公开文件…) as ``active.extra`` triples
+    when it carries exactly the block's number of values; it never takes a canonical key."""
+    block = next((b for b in fmt.active if b.key == captioned), None)
+    values = _values_after(tokens, i, line_mode)
+    if block is None or not line_mode or len(values) != len(block.columns):
+        return
+    if all(t.value is not None and "blank" in t.value.flags for t in values):
+        return
+    for (_, col_label), tok in zip(block.columns, values, strict=True):
+        assert tok.value is not None
+        found.triples.append(
+            Triple(
+                "active.extra",
+                f"{block.caption} {tokens[i].text.strip()}",
+                col_label,
+                tok.value.value,
+                tok.text,
+                tok.value.unit,
+                tok.value.flags,
+            )
+        )
 
 
 def _subtotal_index(tokens: list[Token]) -> int | None:
@@ -200,17 +228,74 @@ def _subtotal_check(row_key: str, subtotal: CellValue, orgs: list[CellValue | No
     return Check(f"R3.3s[{row_key}]", "pass" if delta == 0 else "fail", lhs, rhs, delta, keys)
 
 
+def _keep_subtotal_row(
+    tokens: list[Token], i: int, line_mode: bool, last: ApplyRow, layout: ApplyLayout, found: Found
+) -> None:
+    """A subtotal row (小计, or 合计 before （七）总计) under a group of table 三 (spec §4.3.10): kept as
+    ``apply.extra`` triples and checked against the group's leaf rows above it (R3.2s), never
+    given a canonical key."""
+    group = next((g for g in layout.groups() if last in g), [last])
+    label = last.labels[1] if len(last.labels) == 3 else last.labels[-1]
+    slots = _slots(
+        _values_after(tokens, i, line_mode), len(APPLY_COLUMN_KEYS), f"三 {label} 小计", found.warnings
+    )
+    if slots is None:
+        return
+    for (col_key, col_label), (tok, _) in zip(APPLY_COLUMNS, slots, strict=True):
+        assert tok.value is not None
+        found.triples.append(
+            Triple(
+                "apply.extra",
+                f"{label} {tokens[i].text.strip()}",
+                col_label,
+                tok.value.value,
+                tok.text,
+                None,
+                tok.value.flags,
+            )
+        )
+        keys = tuple(f"apply.{r.key}.{col_key}" for r in group)
+        parts = [found.values.get(k) for k in keys]
+        if any(p is None for p in parts):
+            found.checks.append(
+                Check(f"R3.2s[{group[0].key.rsplit('.', 1)[0]}.{col_key}]", "not_assessable", keys=keys)
+            )
+            continue
+        lhs = tok.value.value or 0
+        rhs = sum((p.value or 0) for p in parts if p is not None)
+        delta = Decimal(lhs) - Decimal(rhs)
+        found.checks.append(
+            Check(
+                f"R3.2s[{group[0].key.rsplit('.', 1)[0]}.{col_key}]",
+                "pass" if delta == 0 else "fail",
+                lhs,
+                rhs,
+                delta,
+                keys,
+            )
+        )
+
+
 def _parse_apply(tokens: list[Token], fmt: Format, line_mode: bool, found: Found) -> None:
     layout = apply_layout(fmt)
     subtotal = _subtotal_index(tokens)
+    seventh = any(t.is_label and re.match(r"^\(七\)(总|合)计", compact(t.text)) for t in tokens)
     previous: str | None = None
+    last: ApplyRow | None = None
     for i, tok in enumerate(tokens):
         if not tok.is_label:
+            continue
+        norm = normalise_label(tok.text)
+        if last is not None and (
+            norm == "小计" or (norm == "合计" and seventh and "(七)" not in compact(tok.text))
+        ):
+            _keep_subtotal_row(tokens, i, line_mode, last, layout, found)
             continue
         row = layout.match_leaf(tok.text, previous)
         previous = tok.text
         if row is None:
             continue
+        last = row
         found.tables.add("apply")
         values = _values_after(tokens, i, line_mode)
         if all(t.value is not None and "blank" in t.value.flags for t in values) and len(values) < 7:
@@ -228,6 +313,17 @@ def _parse_apply(tokens: list[Token], fmt: Format, line_mode: bool, found: Found
             continue
         if sub_cell is not None:
             found.checks.append(_subtotal_check(row.key, sub_cell, [t.value for t, _ in slots[1:6]]))
+            found.triples.append(
+                Triple(
+                    "apply.extra",
+                    tok.text.strip(),
+                    "小计",
+                    sub_cell.value,
+                    sub_cell.raw,
+                    None,
+                    sub_cell.flags,
+                )
+            )
         for key_, (cell_tok, extra) in zip(row.keys(), slots, strict=True):
             assert cell_tok.value is not None
             found.values[key_] = keyed_value(key_, cell_tok.value, None, extra)

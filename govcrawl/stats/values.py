@@ -6,15 +6,22 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 # Traditional forms seen on mirrored pages; enough for the table labels, not a general converter.
-_T2S = str.maketrans(
+_TRADITIONAL = (
     "條項與開據資訊處請經審議訴訟範圍書關機構稱數總計結轉紀錄類務級許強製規範費準護權內實際業團體會學"
-    "護對協調務報導問題組織專國級統",
+    "護對協調務報導問題組織專國級統"
+)
+_T2S = str.maketrans(
+    _TRADITIONAL,
     "条项与开据资讯处请经审议诉讼范围书关机构称数总计结转纪录类务级许强制规范费准护权内实际业团体会学"
     "护对协调务报导问题组织专国级统",
 )
-_QUOTES = str.maketrans("", "", "“”‘’\"'「」")
+# str.translate with a dict costs a lookup per character: on a whole report it dominated parsing,
+# so the folds below first search for a character they would change.
+_HAS_TRADITIONAL = re.compile(f"[{_TRADITIONAL}]")
+_SPACE_OR_QUOTE = re.compile(r"[\s“”‘’\"'「」]+")
 _ENUM_HEAD = re.compile(
     r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十\d]+\)|\d+[.、]|其中[:：]?)"
 )
@@ -31,12 +38,13 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text).replace("−", "-").replace("\u3000", " ")
 
 
+@lru_cache(maxsize=16384)  # pure; labels and cells repeat across rows and reports
 def normalise_label(text: str) -> str:
     """A label reduced for matching: NFKC, no whitespace, simplified, no quotes.
 
     Leading enumerators (一、 （三） 1. 其中：) and bracketed explanations are removed.
     """
-    s = re.sub(r"\s+", "", nfkc(text)).translate(_T2S).translate(_QUOTES)
+    s = compact(text)
     while True:
         stripped = _ENUM_HEAD.sub("", s)
         if stripped == s:
@@ -47,12 +55,13 @@ def normalise_label(text: str) -> str:
 
 def to_simplified(text: str) -> str:
     """Traditional characters of the table labels folded to simplified (same length)."""
-    return text.translate(_T2S)
+    return text.translate(_T2S) if _HAS_TRADITIONAL.search(text) else text
 
 
+@lru_cache(maxsize=16384)  # pure; labels and cells repeat across rows and reports
 def compact(text: str) -> str:
     """NFKC, simplified characters, no whitespace and no quotes: for searching signatures."""
-    return re.sub(r"\s+", "", nfkc(text)).translate(_T2S).translate(_QUOTES)
+    return to_simplified(_SPACE_OR_QUOTE.sub("", nfkc(text)))
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,7 @@ def _number(digits: str) -> int | Decimal:
     return Decimal(digits) if "." in digits else int(digits)
 
 
+@lru_cache(maxsize=16384)  # pure; labels and cells repeat across rows and reports
 def parse_value(raw: str) -> CellValue | None:
     """Read a value cell; None when the text is not a value (a label).
 
