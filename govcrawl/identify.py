@@ -9,11 +9,14 @@ context for repeated names and as the fallback when the title names no unit.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
+
+import opencc
 
 from govcrawl.divisions import Division, Divisions
 from govcrawl.document import Document
@@ -22,13 +25,6 @@ LEVEL_GOVERNMENT = "本级人民政府"
 LEVEL_DEPARTMENT = "部门"
 LEVEL_TOWNSHIP = "乡镇街道"
 
-#: Traditional characters that matter for recognising titles and units (spam mirrors convert).
-_TRADITIONAL = str.maketrans(
-    "開報務資區縣鄉鎮門辦衛廳級國廣華濟寧晉雲遼蘇龍陽貴農陝臺灣長統計點總條書關編專應為處決過經東設發與"
-    "實際劃業護嶺紹興單導綜環場會議黨內強執復複訴訟請體稅財園歲屬億萬號權歸價機構織習進匯",
-    "开报务资区县乡镇门办卫厅级国广华济宁晋云辽苏龙阳贵农陕台湾长统计点总条书关编专应为处决过经东设发与"
-    "实际划业护岭绍兴单导综环场会议党内强执复复诉讼请体税财园岁属亿万号权归价机构织习进汇",
-)
 #: The report phrase: 政府信息公开(工作)年度报告, 政府信息公开年报, 信息公开年度报告, 政务信息公开年报...
 _REPORT_PHRASE = re.compile(
     r"(?:政府|政务)?信息公开(?:工作)?(?:年度(?:工作)?报告|年报|工作报告)|政务公开(?:工作)?年度报告"
@@ -100,9 +96,15 @@ class Identity:
     evidence: dict[str, str] = field(default_factory=dict)
 
 
+@functools.cache
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
 def to_simplified(text: str) -> str:
-    """NFKC plus the traditional characters that occur in report titles and unit names."""
-    return unicodedata.normalize("NFKC", text).translate(_TRADITIONAL)
+    """NFKC, traditional characters converted to simplified (OpenCC ``t2s``), for matching only:
+    documents keep their original text. Simplified text comes back unchanged."""
+    return _t2s().convert(unicodedata.normalize("NFKC", text))
 
 
 def _compact(text: str) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import opencc
 import pytest
 
-from govcrawl.dedupe import content_hash, normalize_text
+from govcrawl.dedupe import content_hash, normalize_text, simplified_form
 
 SEED = Path(__file__).parent / "fixtures" / "seeds" / "000_b2c66e4d5183af3e.txt"
 
@@ -70,3 +71,22 @@ def test_one_changed_number_changes_the_hash(body: str) -> None:
 
 def test_digits_are_never_dropped() -> None:
     assert normalize_text("本年新收 | 5 | 0 | 12 |") == "本年新收|5|0|12|"
+
+
+def test_traditional_mirror_hashes_as_its_original() -> None:
+    # Every seed, as a spam mirror would convert it (OpenCC s2t); seed 001 has 复函, which s2t
+    # turns into 覆函 and t2s does not turn back.
+    s2t = opencc.OpenCC("s2t")
+    for seed in sorted(SEED.parent.glob("*.txt")):
+        text = seed.read_text(encoding="utf-8")
+        mirror = s2t.convert(text)
+        assert mirror != text
+        assert content_hash(mirror) == content_hash(text), seed.name
+
+
+def test_simplified_text_is_its_own_simplified_form(body: str) -> None:
+    assert simplified_form(body) == body
+
+
+def test_traditional_characters_are_not_dropped() -> None:
+    assert normalize_text("政府信息公開") == "政府信息公开"

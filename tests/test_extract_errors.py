@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import random
+import signal
+import threading
 import time
 import zipfile
 
@@ -13,6 +16,7 @@ from fixtures.documents import make_fixtures as mf
 from govcrawl.document import Document
 from govcrawl.extract import ExtractionError, extract, extract_file, sniff_format
 from govcrawl.extract.doc import convert_with_libreoffice
+from govcrawl.extract.worker import default_worker
 
 
 def _kind(body: bytes, **kw) -> str:
@@ -52,8 +56,17 @@ def test_zip_that_is_not_word():
     assert _kind(buf.getvalue()) == "unsupported"
 
 
-def test_image_is_unsupported():
-    assert _kind(b"\x89PNG\r\n\x1a\n" + bytes(100), content_type="application/pdf") == "unsupported"
+def test_image_needs_ocr():
+    doc = extract(b"\xff\xd8\xff\xe0" + bytes(100), content_type="application/pdf")
+    assert doc.needs_ocr and doc.source_format == "image" and doc.blocks == []
+
+
+def test_zero_byte_file_is_empty():
+    assert _kind(b"") == "empty"
+
+
+def test_archive_is_unsupported():
+    assert _kind(b"Rar!\x1a\x07\x00" + bytes(100)) == "unsupported"
 
 
 def test_binary_garbage_is_unsupported():
@@ -104,3 +117,53 @@ def test_mutated_files_give_a_document_or_an_extraction_error(name):
         else:
             assert isinstance(doc, Document)
         assert time.monotonic() - start < 10
+
+
+def test_hanging_pdf_is_stopped_at_the_time_limit():
+    # Unbounded, pdfplumber's table finder needs about two minutes on this 2.5 KB file.
+    start = time.monotonic()
+    with pytest.raises(ExtractionError) as err:
+        extract(mf.ruled_grid_pdf(), timeout=1.5)
+    assert err.value.kind == "timeout"
+    assert time.monotonic() - start < 4
+
+
+def test_next_document_after_a_timeout_is_extracted():
+    with pytest.raises(ExtractionError):
+        extract(mf.ruled_grid_pdf(), timeout=0.5)
+    starts = default_worker().starts
+    assert extract((mf.built() / "report.pdf").read_bytes()).title == mf.TITLE
+    assert default_worker().starts == starts + 1
+
+
+def test_scanned_pdf_needs_ocr():
+    doc = extract(mf.scanned_pdf())
+    assert doc.needs_ocr and doc.pages == 1 and doc.blocks == []
+
+
+def test_size_cap_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("GOVCRAWL_MAX_DOCUMENT_BYTES", "1000")
+    assert _kind(b"x" * 1001) == "too_large"
+
+
+def test_wps_libreoffice_cannot_read_is_unsupported():
+    body = (mf.built() / "report.doc").read_bytes()
+    native = body.replace("WordDocument".encode("utf-16-le"), "WpsDocument\x00".encode("utf-16-le"))
+    with pytest.raises(ExtractionError) as err:
+        extract(native, hint=".wps")
+    assert err.value.kind == "unsupported" and "WPS" in err.value.message
+
+
+def test_word_compatible_wps_is_read():
+    doc = extract((mf.built() / "report.doc").read_bytes(), hint=".wps")
+    assert doc.source_format == "doc" and doc.title == mf.TITLE
+
+
+def test_worker_killed_from_outside_is_reported_as_crashed():
+    worker = default_worker()
+    extract(b"warm up the worker: a short text file")
+    threading.Timer(0.5, os.kill, (worker.pid, signal.SIGKILL)).start()
+    with pytest.raises(ExtractionError) as err:
+        extract(mf.ruled_grid_pdf(), timeout=30)
+    assert err.value.kind == "crashed"
+    assert extract(b"the next document starts a new worker").blocks

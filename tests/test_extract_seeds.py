@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from fixtures.documents import make_fixtures as mf
 
 from govcrawl.clean import strip_boilerplate
 from govcrawl.extract import extract, extract_file
@@ -113,3 +114,29 @@ def test_rendering_has_the_docx_tables(renderings, seed, fmt):
 def test_rendering_has_the_docx_body_text(renderings, seed, fmt):
     a, b = _body(renderings[seed, "docx"]), _body(renderings[seed, fmt])
     assert difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.99
+
+
+CHROME_WORDS = (
+    "当前位置",
+    "主办单位：",
+    "承办单位：",
+    "网站标识码",
+    "ICP备",
+    "公网安备",
+    "分享到",
+    "打印本页",
+    "关闭窗口",
+    "无障碍",
+)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_rendering_in_full_chrome_keeps_no_boilerplate(renderings, seed):
+    body = render_many([(seed, "html")])[seed, "html"].decode()
+    page = f"""<html><head><meta charset="utf-8"><title>年报_某某县人民政府</title></head><body>
+{mf._CHROME_HEAD}<div class="TRS_Editor">{body}</div>{mf._CHROME_FOOT}</body></html>"""
+    doc = strip_boilerplate(extract(page.encode()))
+    assert not [w for w in CHROME_WORDS if w in doc.text]
+    a, b = _body(renderings[seed, "docx"]), _body(doc)
+    assert difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.99
+    assert _grids(doc) == _grids(renderings[seed, "docx"])

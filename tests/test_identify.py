@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from urllib.parse import quote
 
+import opencc
 import pytest
 
 from govcrawl.clean import strip_boilerplate
@@ -274,3 +275,26 @@ def test_recoded_district_resolved_by_year_reported_on(year: int, code: str) -> 
     # 崇川区 took over 港闸区 in 2020 and got a new code.
     got = identify(Document(title=f"崇川区{year}年政府信息公开工作年度报告"))
     assert got.division_code == code
+
+
+def test_traditional_mirror_of_a_seed_has_the_seeds_identity() -> None:
+    s2t = opencc.OpenCC("s2t")
+    original = seed_document(0)
+    mirror = Document(
+        blocks=[Block(b.kind, s2t.convert(b.text)) for b in original.blocks], source_format="txt"
+    )
+    assert mirror.text != original.text
+    got, want = identify(mirror), identify(original)
+    assert (got.division_code, got.year, got.publisher, got.is_report) == (
+        want.division_code,
+        want.year,
+        want.publisher,
+        want.is_report,
+    )
+
+
+def test_traditional_title_keeps_its_original_text() -> None:
+    doc = Document(title="深圳市羅湖區2020年政府信息公開工作年度報告")
+    got = identify(doc)
+    assert (got.division_code, got.year) == ("440303", 2020)
+    assert doc.title == "深圳市羅湖區2020年政府信息公開工作年度報告"

@@ -3,11 +3,17 @@
 :func:`extract` sniffs the real type from the bytes (servers mislabel attachments, and many
 ``.doc`` links are HTML or RTF in disguise), dispatches to the format's extractor and unwraps
 aggregator copies. Bad input raises :class:`ExtractionError` and nothing else.
+
+Every extraction runs in a killable worker process (:mod:`govcrawl.extract.worker`) under a
+per-document time limit, so a file that makes a parser hang costs the crawl that limit and no
+more. The size cap and the time limit default to ``GOVCRAWL_MAX_DOCUMENT_BYTES`` and
+``GOVCRAWL_EXTRACT_TIMEOUT`` from the environment.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import re
 import zipfile
 from os import PathLike
@@ -18,24 +24,31 @@ from govcrawl.document import Document
 from govcrawl.extract.aggregator import unwrap_aggregator
 from govcrawl.extract.errors import ExtractionError
 
-__all__ = ["ExtractionError", "extract", "extract_file", "sniff_format"]
+__all__ = ["ExtractionError", "extract", "extract_file", "extract_local", "sniff_format"]
 
-#: Default size cap for one file.
+#: Size cap for one file when ``GOVCRAWL_MAX_DOCUMENT_BYTES`` is unset: Scrapy's DOWNLOAD_MAXSIZE.
 MAX_BYTES = 50 * 1024 * 1024
+#: Seconds one document may take when ``GOVCRAWL_EXTRACT_TIMEOUT`` is unset.
+TIMEOUT = 120.0
+#: Part of the time limit left to LibreOffice, so that it is stopped before its worker is killed.
+_CONVERT_SHARE = 0.8
 
-Format = Literal["pdf", "docx", "doc", "rtf", "html", "txt"]
+Format = Literal["pdf", "docx", "doc", "rtf", "html", "txt", "image"]
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_OTHER_BINARY = {
+#: Images: a scan published as the report (no text until OCR).
+_IMAGES = {
     b"\x89PNG": "PNG image",
     b"\xff\xd8\xff": "JPEG image",
     b"GIF8": "GIF image",
-    b"Rar!": "RAR archive",
-    b"7z\xbc\xaf": "7z archive",
-    b"\x1f\x8b": "gzip data",
     b"BM": "BMP image",
     b"II*\x00": "TIFF image",
     b"MM\x00*": "TIFF image",
+}
+_OTHER_BINARY = {
+    b"Rar!": "RAR archive",
+    b"7z\xbc\xaf": "7z archive",
+    b"\x1f\x8b": "gzip data",
     b"OFD": "OFD document",
 }
 _HTML_MARKUP = re.compile(
@@ -52,6 +65,10 @@ _EXT_HINT: dict[str, Format] = {
     ".shtml": "html",
     ".txt": "txt",
 }
+
+
+#: How far into a file markup is looked for (pages may open with long comments or blank lines).
+_MARKUP_WINDOW = 64 * 1024
 
 
 def _is_binary(head: bytes) -> bool:
@@ -83,10 +100,12 @@ def sniff_format(body: bytes, content_type: str | None = None, hint: str = "") -
         return "doc"
     if head.startswith(b"{\\rtf"):
         return "rtf"
+    if any(head.startswith(magic) for magic in _IMAGES):
+        return "image"
     for magic, what in _OTHER_BINARY.items():
         if head.startswith(magic):
             raise ExtractionError("unsupported", what)
-    if _HTML_MARKUP.search(head.lower()):
+    if _HTML_MARKUP.search(body[:_MARKUP_WINDOW].lower()):
         return "html"
     ctype = (content_type or "").lower()
     if _is_binary(head) and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -96,7 +115,9 @@ def sniff_format(body: bytes, content_type: str | None = None, hint: str = "") -
     return "txt"
 
 
-def _dispatch(fmt: Format, body: bytes, url: str, content_type: str | None) -> Document:
+def _dispatch(
+    fmt: Format, body: bytes, url: str, content_type: str | None, hint: str, convert_timeout: float
+) -> Document:
     # Imported here so that importing the package does not load every parser.
     if fmt == "pdf":
         from govcrawl.extract.pdf import extract_pdf
@@ -109,7 +130,11 @@ def _dispatch(fmt: Format, body: bytes, url: str, content_type: str | None) -> D
     if fmt in ("doc", "rtf"):
         from govcrawl.extract.doc import extract_doc
 
-        return extract_doc(body, suffix=f".{fmt}")
+        suffix = ".wps" if fmt == "doc" and hint.lower() == ".wps" else f".{fmt}"
+        return extract_doc(body, suffix=suffix, timeout=convert_timeout)
+    if fmt == "image":
+        what = next(name for magic, name in _IMAGES.items() if body.startswith(magic))
+        return Document(source_format="image", needs_ocr=True, warnings=[f"{what}: a scan without text"])
     if fmt == "html":
         from govcrawl.extract.html import extract_html
 
@@ -121,25 +146,47 @@ def _dispatch(fmt: Format, body: bytes, url: str, content_type: str | None) -> D
     return unwrap_aggregator(extract_text(body, declared))
 
 
-def extract(
-    body: bytes, *, url: str = "", content_type: str | None = None, max_bytes: int = MAX_BYTES, hint: str = ""
-) -> Document:
-    """Extract a fetched file into a :class:`Document`, its ``source_format`` set from the bytes.
+def default_max_bytes() -> int:
+    """The size cap: ``GOVCRAWL_MAX_DOCUMENT_BYTES``, else :data:`MAX_BYTES`."""
+    return int(os.environ.get("GOVCRAWL_MAX_DOCUMENT_BYTES") or MAX_BYTES)
 
-    Raises :class:`ExtractionError` (kind "empty", "unsupported", "corrupt", "truncated",
-    "encrypted", "too_large", "zip_bomb", "timeout" or "converter") for input that yields no
-    document; never anything else for bad bytes.
-    """
+
+def default_timeout() -> float:
+    """The per-document time limit in seconds: ``GOVCRAWL_EXTRACT_TIMEOUT``, else :data:`TIMEOUT`."""
+    return float(os.environ.get("GOVCRAWL_EXTRACT_TIMEOUT") or TIMEOUT)
+
+
+def _check_size(body: bytes, max_bytes: int) -> None:
     if len(body) > max_bytes:
         raise ExtractionError("too_large", f"{len(body)} bytes exceeds the {max_bytes}-byte cap")
     if not body.strip():
-        raise ExtractionError("empty", "no content")
-    if not hint and url:
-        hint = Path(url.split("?", 1)[0].split("#", 1)[0]).suffix
+        raise ExtractionError("empty", "no content" if body else "zero-byte file")
+
+
+def _hint(url: str, hint: str) -> str:
+    if hint or not url:
+        return hint
+    return Path(url.split("?", 1)[0].split("#", 1)[0]).suffix
+
+
+def extract_local(
+    body: bytes,
+    *,
+    url: str = "",
+    content_type: str | None = None,
+    max_bytes: int | None = None,
+    hint: str = "",
+    convert_timeout: float | None = None,
+) -> Document:
+    """:func:`extract` in this process, without a time limit (LibreOffice aside: ``convert_timeout``)."""
+    _check_size(body, default_max_bytes() if max_bytes is None else max_bytes)
+    hint = _hint(url, hint)
+    if convert_timeout is None:
+        convert_timeout = default_timeout() * _CONVERT_SHARE
     fmt = "unknown"
     try:
         fmt = sniff_format(body, content_type, hint)
-        doc = _dispatch(fmt, body, url, content_type)
+        doc = _dispatch(fmt, body, url, content_type, hint, convert_timeout)
     except ExtractionError:
         raise
     except Exception as exc:  # a parser tripping over hostile bytes must not escape as anything else
@@ -149,10 +196,48 @@ def extract(
     return doc
 
 
-def extract_file(path: str | PathLike[str], *, max_bytes: int = MAX_BYTES) -> Document:
+def extract(
+    body: bytes,
+    *,
+    url: str = "",
+    content_type: str | None = None,
+    max_bytes: int | None = None,
+    hint: str = "",
+    timeout: float | None = None,
+) -> Document:
+    """Extract a fetched file into a :class:`Document`, its ``source_format`` set from the bytes.
+
+    Runs in the extraction worker process, killed after ``timeout`` seconds. Raises
+    :class:`ExtractionError` (kind "empty", "unsupported", "corrupt", "truncated", "encrypted",
+    "too_large", "zip_bomb", "timeout", "converter", "mojibake" or "crashed") for input that yields
+    no document; never anything else for bad bytes. A scan comes back with ``needs_ocr`` set.
+    """
+    from govcrawl.extract.worker import default_worker
+
+    max_bytes = default_max_bytes() if max_bytes is None else max_bytes
+    timeout = default_timeout() if timeout is None else timeout
+    _check_size(body, max_bytes)  # before the bytes are copied to the worker
+    request = dict(
+        body=body,
+        url=url,
+        content_type=content_type,
+        max_bytes=max_bytes,
+        hint=hint,
+        convert_timeout=timeout * _CONVERT_SHARE,
+    )
+    answer = default_worker().run(request, timeout)
+    if answer[0] == "ok":
+        return answer[1]
+    raise ExtractionError(answer[1], answer[2])
+
+
+def extract_file(
+    path: str | PathLike[str], *, max_bytes: int | None = None, timeout: float | None = None
+) -> Document:
     """Extract a file on disk; the type comes from its bytes, the extension is only a hint."""
     p = Path(path)
+    max_bytes = default_max_bytes() if max_bytes is None else max_bytes
     size = p.stat().st_size
     if size > max_bytes:
         raise ExtractionError("too_large", f"{size} bytes exceeds the {max_bytes}-byte cap")
-    return extract(p.read_bytes(), max_bytes=max_bytes, hint=p.suffix)
+    return extract(p.read_bytes(), max_bytes=max_bytes, hint=p.suffix, timeout=timeout)

@@ -20,6 +20,7 @@ from pathlib import Path
 from govcrawl.document import Document
 from govcrawl.extract.docx import extract_docx
 from govcrawl.extract.errors import ExtractionError
+from govcrawl.extract.worker import LO_PROFILE_ENV
 
 #: Seconds a conversion may take.
 CONVERT_TIMEOUT = 60.0
@@ -28,6 +29,9 @@ _lock = threading.Lock()
 
 @functools.cache
 def _profile_for(pid: int) -> Path:
+    # The extraction worker is handed a profile its parent owns (it survives the worker's restarts).
+    if os.environ.get(LO_PROFILE_ENV):
+        return Path(os.environ[LO_PROFILE_ENV])
     # Keyed by pid: a forked worker must not inherit its parent's profile.
     path = Path(tempfile.mkdtemp(prefix=f"govcrawl-lo-{pid}-"))
     atexit.register(shutil.rmtree, path, ignore_errors=True)
@@ -85,9 +89,22 @@ def convert_with_libreoffice(
         return out.read_bytes()
 
 
-def extract_doc(body: bytes, *, suffix: str = ".doc") -> Document:
-    """A .doc/.wps/.rtf file as a :class:`Document`, through a LibreOffice DOCX conversion."""
-    converted = convert_with_libreoffice(body, suffix=suffix)
+def extract_doc(body: bytes, *, suffix: str = ".doc", timeout: float = CONVERT_TIMEOUT) -> Document:
+    """A .doc/.wps/.rtf file as a :class:`Document`, through a LibreOffice DOCX conversion.
+
+    WPS Office saves ``.wps`` files either Word-compatible (LibreOffice reads them like any
+    ``.doc``) or in Kingsoft's own format, which LibreOffice cannot open: such a file is
+    "unsupported", not a converter failure.
+    """
+    try:
+        converted = convert_with_libreoffice(body, suffix=suffix, timeout=timeout)
+    except ExtractionError as exc:
+        if suffix == ".wps" and exc.kind == "converter":
+            raise ExtractionError(
+                "unsupported",
+                "WPS file in a format LibreOffice cannot read (Kingsoft WPS native, not Word-compatible)",
+            ) from exc
+        raise
     try:
         doc = extract_docx(converted)
     except ExtractionError as exc:

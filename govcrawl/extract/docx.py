@@ -12,7 +12,6 @@ import zipfile
 
 import docx
 from docx.oxml.ns import qn
-from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
 
 from govcrawl.document import Block, Cell, Document, Table
@@ -49,9 +48,22 @@ def check_zip(body: bytes) -> zipfile.ZipFile:
     return zf
 
 
+#: Runs of a paragraph, including those python-docx's ``Paragraph.text`` skips: inside content
+#: controls (w:sdt), tracked insertions, smart tags and simple fields.
+_RUNS = (
+    "./w:r | ./w:hyperlink/w:r | ./w:ins/w:r | ./w:smartTag/w:r | ./w:fldSimple/w:r"
+    " | ./w:sdt/w:sdtContent/w:r | ./w:sdt/w:sdtContent/w:hyperlink/w:r"
+)
+
+
+def paragraph_text(p) -> str:
+    """The text of a ``w:p`` element, content-control and tracked-insertion runs included."""
+    return "".join(r.text for r in p.xpath(_RUNS))
+
+
 def _tc_text(tc) -> str:
     """A table cell's text: its paragraphs joined as wrapped lines (nested tables included)."""
-    return join_wrapped([Paragraph(p, None).text for p in tc.iter(qn("w:p"))])
+    return join_wrapped([paragraph_text(p) for p in tc.iter(qn("w:p"))])
 
 
 def _vmerge(tc) -> str | None:
@@ -110,18 +122,30 @@ def _is_heading(p: Paragraph) -> bool:
     return name.startswith(_HEADING_STYLES)
 
 
+def _body_elements(container):
+    """``w:p`` and ``w:tbl`` children in order, those inside block content controls (w:sdt) too."""
+    for child in container.iterchildren():
+        if child.tag in (qn("w:p"), qn("w:tbl")):
+            yield child
+        elif child.tag == qn("w:sdt"):
+            content = child.find(qn("w:sdtContent"))
+            if content is not None:
+                yield from _body_elements(content)
+
+
 def docx_blocks(document) -> list[Block]:
     """Paragraph, heading and table blocks of a python-docx document, in order."""
     blocks: list[Block] = []
-    for item in document.iter_inner_content():
-        if isinstance(item, DocxTable):
-            grid = docx_table_to_grid(item._tbl)
+    body = document._body
+    for el in _body_elements(body._element):
+        if el.tag == qn("w:tbl"):
+            grid = docx_table_to_grid(el)
             if grid.n_rows and grid.n_cols:
                 blocks.append(Block("table", table=grid))
             continue
-        text = squash_spaces(item.text)
+        text = squash_spaces(paragraph_text(el))
         if text:
-            blocks.append(Block("heading" if _is_heading(item) else "paragraph", text))
+            blocks.append(Block("heading" if _is_heading(Paragraph(el, body)) else "paragraph", text))
     return blocks
 
 

@@ -14,6 +14,8 @@ ErrorKind = Literal[
     "zip_bomb",
     "timeout",
     "converter",
+    "mojibake",
+    "crashed",
 ]
 
 

@@ -7,6 +7,7 @@ import codecs
 from charset_normalizer import from_bytes
 
 from govcrawl.document import Block, Document
+from govcrawl.extract.mojibake import repair_mojibake
 from govcrawl.extract.textutil import leading_title
 
 _BOMS = [
@@ -38,17 +39,34 @@ def normalise_encoding(name: str) -> str:
     return key
 
 
-def decode_text(body: bytes, declared: str | None = None) -> tuple[str, str, list[str]]:
-    """Decode bytes: BOM, then the declared charset, UTF-8, GB18030, then detection.
+#: Non-ASCII bytes a body needs before its being valid UTF-8 outweighs a declared GB charset
+#: (GBK text is practically never valid UTF-8 beyond a few characters).
+_UTF8_EVIDENCE = 8
 
-    Returns ``(text, encoding, warnings)``. A declared charset that fails to decode strictly is
-    ignored (servers often lie), with a warning.
+
+def decode_text(body: bytes, declared: str | None = None) -> tuple[str, str, list[str]]:
+    """Decode bytes and undo mojibake in the result (see :mod:`govcrawl.extract.mojibake`).
+
+    Returns ``(text, encoding, warnings)``. Raises ``ExtractionError`` "mojibake" for text
+    garbled beyond repair at the source.
     """
+    text, encoding, warnings = _decode(body, declared)
+    text, repaired = repair_mojibake(text)
+    return text, encoding, warnings + repaired
+
+
+def _decode(body: bytes, declared: str | None) -> tuple[str, str, list[str]]:
+    """BOM, then the declared charset, UTF-8, GB18030, then detection. A declared charset that
+    fails to decode strictly is ignored (servers often lie), with a warning; so is a declared GB
+    charset on a body that is valid UTF-8."""
     warnings: list[str] = []
     for bom, enc in _BOMS:
         if body.startswith(bom):
             return body.decode(enc, errors="replace"), enc, warnings
     candidates = []
+    if declared and normalise_encoding(declared) == "gb18030" and _is_utf8(body):
+        warnings.append(f"declared charset {declared!r} ignored: the bytes are UTF-8")
+        declared = None
     if declared:
         candidates.append(normalise_encoding(declared))
     candidates += ["utf-8", "gb18030"]
@@ -74,6 +92,16 @@ def decode_text(body: bytes, declared: str | None = None) -> tuple[str, str, lis
         return body.decode(enc, errors="replace"), enc, warnings
     warnings.append("charset unknown; decoded as gb18030 with replacements")
     return body.decode("gb18030", errors="replace"), "gb18030", warnings
+
+
+def _is_utf8(body: bytes) -> bool:
+    if sum(1 for b in body[:65536] if b > 0x7F) < _UTF8_EVIDENCE:
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def text_to_blocks(text: str) -> list[Block]:

@@ -1,0 +1,174 @@
+"""A killable worker process for extraction: a document that hangs a parser costs at most its time limit.
+
+pdfplumber's table finder is quadratic in the ruling lines of a page (a 2 KB PDF drawing a
+150×150 grid takes it 24 s; see ``govcrawl.bench.extract``), pdfminer parses content streams in
+pure Python, and lxml or python-docx may spin on hostile XML. A time check between pages cannot
+interrupt any of them, so every extraction runs in a child interpreter
+(``python -m govcrawl.extract.worker``) that is killed, with its whole process group, when the
+time limit passes. The child lives across documents, so its imports are paid once; the next
+document after a kill starts a fresh one.
+
+Requests and answers travel over the child's stdin and stdout as length-prefixed pickles (the
+child is our own process, never a peer). The child points its file descriptor 1 at stderr, so a
+library that prints cannot corrupt the channel.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import pickle
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from typing import Any
+
+from govcrawl.extract.errors import ExtractionError
+
+#: The LibreOffice profile directory the worker's conversions use (see ``govcrawl.extract.doc``).
+LO_PROFILE_ENV = "GOVCRAWL_LO_PROFILE"
+
+_HEADER = struct.Struct("!Q")
+
+
+class ExtractionWorker:
+    """One child process running :func:`govcrawl.extract.extract_local` on request.
+
+    Thread-safe (requests are serialised). :meth:`run` returns the child's answer or raises
+    ``ExtractionError`` "timeout" (the child is killed) or "crashed" (the child died).
+    """
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+        #: The process that made this worker: a forked copy of it must not share the child.
+        self.owner_pid = os.getpid()
+        #: Children started so far (the first, plus one after every kill or crash).
+        self.starts = 0
+        self._lo_profile: str | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The running child's process id (None before the first request and after a kill)."""
+        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._proc is not None and self._proc.poll() is None:
+            return self._proc
+        # Its own session, so a kill reaches whatever else it started in its group. LibreOffice runs
+        # in a session of its own and stops at its own, shorter limit (extract_local's convert_timeout).
+        # Its profile outlives the child: a restarted worker skips LibreOffice's first-start setup,
+        # and a killed one leaves no profile behind (this process removes it at exit).
+        if self._lo_profile is None:
+            self._lo_profile = tempfile.mkdtemp(prefix="govcrawl-lo-worker-")
+            atexit.register(shutil.rmtree, self._lo_profile, ignore_errors=True)
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "govcrawl.extract.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            start_new_session=True,
+            env={**os.environ, LO_PROFILE_ENV: self._lo_profile},
+        )
+        self.starts += 1
+        return self._proc
+
+    def kill(self) -> None:
+        """Kill the child and its process group (a no-op without a child)."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        with contextlib.suppress(ProcessLookupError):  # already gone
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None:
+                stream.close()
+
+    def run(self, request: dict[str, Any], timeout: float) -> Any:
+        """Send ``request`` (keyword arguments of ``extract_local``) and wait at most ``timeout`` s."""
+        with self._lock:
+            proc = self._start()
+            assert proc.stdin is not None and proc.stdout is not None
+            payload = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+            deadline = time.monotonic() + timeout
+            try:
+                proc.stdin.write(_HEADER.pack(len(payload)) + payload)
+                proc.stdin.flush()
+                header = _read_exactly(proc.stdout.fileno(), _HEADER.size, deadline)
+                answer = _read_exactly(proc.stdout.fileno(), _HEADER.unpack(header)[0], deadline)
+            except TimeoutError as exc:
+                self.kill()
+                raise ExtractionError(
+                    "timeout", f"extraction took longer than {timeout:g} s; stopped"
+                ) from exc
+            except (BrokenPipeError, EOFError) as exc:
+                code = None
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    code = proc.wait(timeout=2)
+                self.kill()
+                raise ExtractionError("crashed", f"extraction process died (exit status {code})") from exc
+            return pickle.loads(answer)
+
+
+def _read_exactly(fd: int, size: int, deadline: float) -> bytes:
+    """``size`` bytes from ``fd``; TimeoutError past ``deadline``, EOFError if the writer is gone."""
+    chunks: list[bytes] = []
+    left = size
+    while left:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            raise TimeoutError
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+_default: ExtractionWorker | None = None
+_default_lock = threading.Lock()
+
+
+def default_worker() -> ExtractionWorker:
+    """The process-wide worker (started on first use, killed at exit; a forked child gets its own)."""
+    global _default
+    with _default_lock:
+        if _default is None or _default.owner_pid != os.getpid():
+            _default = ExtractionWorker()
+            atexit.register(_default.kill)
+        return _default
+
+
+def _serve() -> None:
+    """The child's loop: read a request, extract in-process, answer; until stdin closes."""
+    from govcrawl.extract import extract_local
+
+    channel = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    requests = sys.stdin.buffer
+    while True:
+        header = requests.read(_HEADER.size)
+        if len(header) < _HEADER.size:
+            return
+        request = pickle.loads(requests.read(_HEADER.unpack(header)[0]))
+        try:
+            answer: tuple = ("ok", extract_local(**request))
+        except ExtractionError as exc:
+            answer = ("error", exc.kind, exc.message)
+        except MemoryError:
+            answer = ("error", "too_large", "extraction ran out of memory")
+        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        channel.write(_HEADER.pack(len(data)) + data)
+        channel.flush()
+
+
+if __name__ == "__main__":
+    _serve()
