@@ -1,4 +1,5 @@
-"""The ``govcrawl`` command: database migrations, export of the archive, and parsing a local file.
+"""The ``govcrawl`` command: database migrations, export, statistics and re-parsing of the archive, and
+parsing a local file.
 
 Expected failures print one line on stderr and exit non-zero: 2 usage or missing file, 3 a file
 that cannot be extracted (unsupported type, corrupt, ...), 4 an unreachable database, 5 a
@@ -50,12 +51,32 @@ def build_parser() -> argparse.ArgumentParser:
     down.add_argument("revision")
 
     export = commands.add_parser("export", help="write one record per archived report")
-    export.add_argument("--format", choices=("jsonl", "csv"), required=True)
-    export.add_argument("--output", type=Path, help="file to write (default: stdout)")
+    export.add_argument("--format", choices=("jsonl", "csv", "parquet"), required=True)
+    export.add_argument("--output", type=Path, help="file to write (default: stdout; required for parquet)")
     export.add_argument("--province", help="province name or code, e.g. 山东 or 37")
     export.add_argument("--division", help="exact 6-digit division code")
     export.add_argument("--year-from", type=int)
     export.add_argument("--year-to", type=int)
+    export.add_argument("--stats-format", help="statistics format: gov2021, gov2019, legacy2014, legacy_local, narrative")
+    export.add_argument(
+        "--keys", help="comma-separated statistics keys to export (each also gets its own CSV/Parquet column)"
+    )
+
+    stats = commands.add_parser("stats", help="count archived reports by province, year, format and check status")
+    stats.add_argument("--json", action="store_true", help="print one JSON object")
+
+    meta = commands.add_parser(
+        "datasette-metadata", help="write Datasette's metadata file (table and column descriptions) for a SQLite archive"
+    )
+    meta.add_argument("--output", type=Path, help="file to write (default: stdout)")
+
+    reparse = commands.add_parser(
+        "reparse", help="re-run extraction and parsing over the archived raw bytes (WARC or blobs), keeping history"
+    )
+    reparse.add_argument("--report", type=int, action="append", help="only this report id (repeatable)")
+    reparse.add_argument(
+        "--warc-only", action="store_true", help="read raw bytes from the WARC files only, never from blobs"
+    )
 
     parse = commands.add_parser(
         "parse", help="extract, identify and parse a local PDF/DOCX/DOC/HTML/TXT file"
@@ -73,6 +94,12 @@ def main(argv: list[str] | None = None) -> int:
             _run_db(args)
         elif args.command == "export":
             _run_export(args)
+        elif args.command == "stats":
+            _run_stats(args)
+        elif args.command == "reparse":
+            _run_reparse(args)
+        elif args.command == "datasette-metadata":
+            _run_datasette_metadata(args)
         else:
             _run_parse(args)
     except CliError as exc:
@@ -94,27 +121,90 @@ def _run_db(args: argparse.Namespace) -> None:
 
 
 def _run_export(args: argparse.Namespace) -> None:
+    if args.format == "parquet" and args.output is None:
+        raise CliError(2, "parquet needs --output FILE")
+    keys = [k.strip() for k in args.keys.split(",") if k.strip()] if args.keys else None
+    with _open_archive(args) as archive:
+        try:
+            records = archive.iter_export(
+                province=args.province,
+                division=args.division,
+                year_from=args.year_from,
+                year_to=args.year_to,
+                stats_format=args.stats_format,
+                keys=keys,
+            )
+        except ValueError as exc:  # an unknown province
+            raise CliError(2, str(exc)) from exc
+        if args.format == "parquet":
+            write_parquet(records, args.output, keys or [])
+        elif args.output is None:
+            sys.stdout.reconfigure(encoding="utf-8")
+            _write_export(records, args.format, sys.stdout, keys or [])
+        else:
+            with args.output.open("w", encoding="utf-8", newline="") as out:
+                _write_export(records, args.format, out, keys or [])
+
+
+def _run_stats(args: argparse.Namespace) -> None:
+    with _open_archive(args) as archive:
+        summary = archive.summary()
+    if args.json:
+        print(json.dumps({k: dict(v) if isinstance(v, list) else v for k, v in summary.items()}, ensure_ascii=False))
+        return
+    totals = summary.pop("totals")
+    print("  ".join(f"{name}: {n}" for name, n in totals.items()))
+    for name, rows in summary.items():
+        print(f"\nby {name.replace('_', ' ')}")
+        for key, n in rows:
+            print(f"  {'-' if key is None else key!s:<16} {n:>8}")
+
+
+def _run_reparse(args: argparse.Namespace) -> None:
+    from govcrawl.store.reparse import reparse
+
+    counts = {"updated": 0, "unchanged": 0, "error": 0}
+    sources = {"warc": 0, "blob": 0}
+    with _open_archive(args) as archive:
+        for outcome in reparse(archive, report_ids=args.report, warc_only=args.warc_only):
+            counts[outcome.status] += 1
+            if outcome.raw_from:
+                sources[outcome.raw_from] += 1
+            if outcome.status == "error":
+                print(
+                    f"govcrawl: report {outcome.report_id} version {outcome.version_id}: {outcome.message}",
+                    file=sys.stderr,
+                )
+    print(
+        f"versions re-parsed: {counts['updated']} updated, {counts['unchanged']} unchanged, {counts['error']} errors;"
+        f" raw bytes from WARC: {sources['warc']}, from blobs: {sources['blob']}"
+    )
+
+
+def _run_datasette_metadata(args: argparse.Namespace) -> None:
+    from govcrawl.store.datasette import metadata_for
+
+    url = _database_url(args)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise CliError(2, f"Datasette opens SQLite archives only: {display_url(url)}")
+    text = json.dumps(metadata_for(Path(url.database)), ensure_ascii=False, indent=2) + "\n"
+    if args.output is None:
+        sys.stdout.reconfigure(encoding="utf-8")
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+
+
+@contextmanager
+def _open_archive(args: argparse.Namespace) -> Iterator[Archive]:
+    """The archive, checked to be reachable and migrated; closed afterwards."""
     url = _database_url(args)
     archive = Archive(args.database_url)
     try:
         with _database_errors(url):
             if not is_current(archive.engine):
                 raise CliError(5, f"database {display_url(url)} is not migrated; run: govcrawl db upgrade")
-            try:
-                records = archive.iter_export(
-                    province=args.province,
-                    division=args.division,
-                    year_from=args.year_from,
-                    year_to=args.year_to,
-                )
-            except ValueError as exc:  # an unknown province
-                raise CliError(2, str(exc)) from exc
-            if args.output is None:
-                sys.stdout.reconfigure(encoding="utf-8")
-                _write_export(records, args.format, sys.stdout)
-            else:
-                with args.output.open("w", encoding="utf-8", newline="") as out:
-                    _write_export(records, args.format, out)
+            yield archive
     finally:
         archive.close()
 
@@ -140,21 +230,68 @@ def _database_errors(url: URL) -> Iterator[None]:
         raise CliError(4, f"cannot use database {display_url(url)}: {reason}") from exc
 
 
-def _write_export(records: Iterable[dict[str, Any]], fmt: str, out: TextIO) -> None:
+def _flat(record: dict[str, Any], keys: list[str]) -> dict[str, Any]:
+    """An export record for a table: lists and maps as JSON text, plus one column per requested key."""
+    flat = record | {
+        "source_urls": " ".join(record["source_urls"]),
+        "values": json.dumps(record["values"], ensure_ascii=False),
+        "sources": json.dumps(record["sources"], ensure_ascii=False),
+    }
+    return flat | {key: record["values"].get(key) for key in keys}
+
+
+def _write_export(records: Iterable[dict[str, Any]], fmt: str, out: TextIO, keys: list[str]) -> None:
     if fmt == "jsonl":
         for record in records:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         return
-    writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS)
+    writer = csv.DictWriter(out, fieldnames=[*EXPORT_FIELDS, *keys])
     writer.writeheader()
     for record in records:
-        writer.writerow(
-            record
-            | {
-                "source_urls": " ".join(record["source_urls"]),
-                "values": json.dumps(record["values"], ensure_ascii=False),
-            }
-        )
+        writer.writerow(_flat(record, keys))
+
+
+def write_parquet(records: Iterable[dict[str, Any]], path: Path, keys: list[str], batch: int = 5000) -> int:
+    """Write export records to a Parquet file; returns the row count.
+
+    ``source_urls`` is a list column, ``values`` and ``sources`` JSON text, and each of ``keys``
+    a float column of its own.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    fields = [
+        pa.field("report_id", pa.int64()),
+        pa.field("division_code", pa.string()),
+        pa.field("region", pa.string()),
+        pa.field("year", pa.int32()),
+        pa.field("title", pa.string()),
+        pa.field("publisher", pa.string()),
+        pa.field("source_urls", pa.list_(pa.string())),
+        pa.field("content_hash", pa.string()),
+        pa.field("format", pa.string()),
+        pa.field("version", pa.int32()),
+        pa.field("versions", pa.int32()),
+        pa.field("parse_id", pa.int64()),
+        pa.field("parser_version", pa.string()),
+        pa.field("values", pa.string()),
+        pa.field("sources", pa.string()),
+        *(pa.field(key, pa.float64()) for key in keys),
+    ]
+    schema = pa.schema(fields)
+    rows = 0
+    with pq.ParquetWriter(path, schema) as writer:
+        chunk: list[dict[str, Any]] = []
+        for record in records:
+            chunk.append(_flat(record, keys) | {"source_urls": record["source_urls"]})
+            if len(chunk) >= batch:
+                writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
+                rows += len(chunk)
+                chunk = []
+        if chunk or rows == 0:
+            writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
+            rows += len(chunk)
+    return rows
 
 
 def _run_parse(args: argparse.Namespace) -> None:

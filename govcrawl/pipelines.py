@@ -136,6 +136,7 @@ class StorePipeline:
         self.archive = Archive(self.url)
         arguments = {k: getattr(spider, k, None) for k in ("province", "division", "seeds_file")}
         self.run_id = self.archive.start_run({"spider": spider.name, **arguments})
+        self.crawler.stats.set_value("govcrawl/run_id", self.run_id)  # the WARC capture files under it
 
     def close_spider(self) -> None:
         assert self.archive is not None

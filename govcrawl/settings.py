@@ -80,6 +80,9 @@ PLAYWRIGHT_ABORT_REQUEST = _skip_heavy_resources
 EXTENSIONS = {"govcrawl.progress.Progress": 500}
 GOVCRAWL_PROGRESS_INTERVAL = float(os.environ.get("GOVCRAWL_PROGRESS_INTERVAL", "30"))
 
+# Every response, before redirects are followed, into the run's WARC files (govcrawl.store.warc).
+DOWNLOADER_MIDDLEWARES = {"govcrawl.store.warc.WarcCaptureMiddleware": 650}
+
 ITEM_PIPELINES = {
     "govcrawl.pipelines.ExtractPipeline": 100,
     "govcrawl.pipelines.CleanPipeline": 200,

@@ -8,10 +8,12 @@ import os
 os.environ["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] = ""
 
 import secrets  # noqa: E402
+import shutil  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from decimal import Decimal  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import psycopg  # noqa: E402
 import pytest  # noqa: E402
@@ -75,14 +77,23 @@ def db_url(request, tmp_path) -> Iterator[str]:
         yield request.getfixturevalue("postgres_url")
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite archive file migrated to head once per session; tests get copies of it."""
+    path = tmp_path_factory.mktemp("template") / "archive.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture(params=BACKENDS)
 def migrated_url(request, tmp_path) -> Iterator[str]:
-    """A fresh archive database at the newest schema: a migrated SQLite file, or a new PostgreSQL
-    database copied from the session's migrated template (copying is faster than migrating)."""
+    """A fresh archive database at the newest schema: a copy of the session's migrated SQLite file,
+    or a new PostgreSQL database copied from the session's migrated template (copying is faster
+    than migrating)."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
-        upgrade(url)
-        yield url
+        path = tmp_path / "archive.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
     else:
         with _fresh_postgres(template=request.getfixturevalue("postgres_template")) as url:
             yield url
@@ -142,4 +153,51 @@ def _report_record(
         checks=[CheckRecord("R3.1", "pass", Decimal(14), Decimal(14), Decimal(0), ["apply.new.total"])],
         warnings=["table 三 split across pages"],
         evidence={"region": "title", "year": "title"},
+    )
+
+
+@pytest.fixture
+def document_record() -> Callable[..., ReportRecord]:
+    """A factory of ``ReportRecord``s from real bytes, through the crawl's own stages.
+
+    ``document_record(body, url, content_type=None, **identity_overrides)``: extract, clean,
+    identify, hash and parse ``body`` as the pipelines do; keyword arguments replace identity
+    fields (division_code, year, publisher) to stage identity collisions.
+    """
+    return _document_record
+
+
+def _document_record(body: bytes, url: str, content_type: str | None = None, **overrides) -> ReportRecord:
+    from govcrawl.clean import strip_boilerplate
+    from govcrawl.dedupe import content_hash
+    from govcrawl.extract import extract
+    from govcrawl.identify import identify
+    from govcrawl.stats import parse_document
+
+    doc = strip_boilerplate(extract(body, url=url, content_type=content_type))
+    ident = identify(doc, url=url)
+    parse = parse_document(doc)
+    capture = Capture(
+        url=url, final_url=url, status=200, headers={}, body=body, content_type=content_type,
+        fetched_at=datetime(2026, 11, 23, 1, 0, tzinfo=UTC),
+    )
+    fields = {
+        "title": ident.title,
+        "division_code": ident.division_code,
+        "region": ident.region,
+        "year": ident.year,
+        "publisher": ident.publisher,
+        "publisher_level": ident.publisher_level,
+    } | overrides
+    return ReportRecord(
+        capture=capture,
+        clean_text=doc.text,
+        content_hash=content_hash(doc.text),
+        source_format=doc.source_format,
+        aggregator_copy=doc.aggregator_copy,
+        stats_format=parse.format,
+        parser_version=parse.parser_version,
+        stats=[StatRecord(v.key, v.value, v.raw, v.unit, list(v.flags), v.source) for v in parse.values.values()],
+        checks=[CheckRecord(c.rule, c.status, c.lhs, c.rhs, c.delta, list(c.keys)) for c in parse.checks],
+        **fields,
     )

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 import govcrawl.stats
 from govcrawl.cli import main
@@ -147,3 +147,116 @@ def test_parse_without_json_prints_a_summary(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("title:")
     assert any(line.startswith("format:    gov2019, ") for line in lines)
+
+
+def test_export_csv_has_a_column_per_requested_key(filled_url, capsys):
+    assert main(["--database-url", filled_url, "export", "--format", "csv", "--keys", "apply.new.total,review.total"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["apply.new.total"], r["review.total"]) for r in rows] == [("14", ""), ("14", "")]
+    assert json.loads(rows[0]["values"]) == {"apply.new.total": 14}
+
+
+def test_export_parquet(filled_url, tmp_path):
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "reports.parquet"
+    assert main(["--database-url", filled_url, "export", "--format", "parquet", "--output", str(out),
+                 "--keys", "apply.new.total"]) == 0
+    table = pq.read_table(out)
+    assert table.column("division_code").to_pylist() == ["370811", "440300"]
+    assert table.column("source_urls").to_pylist()[0] == ["http://127.0.0.1/a.html", "http://127.0.0.1/b.html"]
+    assert table.column("apply.new.total").to_pylist() == [14.0, 14.0]
+    assert json.loads(table.column("sources").to_pylist()[0])[0]["version"] == 1
+
+
+def test_export_parquet_needs_an_output_file(filled_url, capsys):
+    assert main(["--database-url", filled_url, "export", "--format", "parquet"]) == 2
+    assert "--output" in capsys.readouterr().err
+
+
+def test_export_stats_format_filter(filled_url, capsys):
+    assert main(["--database-url", filled_url, "export", "--format", "jsonl", "--stats-format", "gov2019"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_stats_counts_by_province_year_format_and_checks(filled_url, capsys):
+    assert main(["--database-url", filled_url, "stats", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["totals"]["reports"] == 2 and summary["totals"]["sources"] == 3
+    assert summary["province"] == {"山东省": 1, "广东省": 1}
+    assert summary["year"] == {"2020": 1, "2022": 1}
+    assert summary["format"] == {"gov2021": 2}
+    assert summary["check_status"] == {"pass": 2}
+
+
+def test_stats_as_text(filled_url, capsys):
+    assert main(["--database-url", filled_url, "stats"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("reports: 2  versions: 2  sources: 3")
+    assert "by province" in out and "山东省" in out
+
+
+@pytest.fixture
+def old_parse_url(migrated_url, document_record) -> str:
+    """An archive holding seed 002 as parsed by an older parser (a different version and one value off)."""
+    record = document_record(
+        (FIXTURES / "seeds" / "002_34b39583e03ccc2d.txt").read_bytes(), "http://127.0.0.1/002.txt", "text/plain"
+    )
+    record.parser_version = "stats-0.9"
+    record.stats = [s for s in record.stats if s.key != "apply.new.total"]
+    archive = Archive(migrated_url)
+    archive.store_report(record)
+    archive.close()
+    return migrated_url
+
+
+def _parses(url: str) -> list[tuple]:
+    archive = Archive(url)
+    try:
+        with archive.engine.connect() as conn:
+            rows = conn.execute(text("SELECT parser_version, origin, is_current FROM parses ORDER BY id")).all()
+    finally:
+        archive.close()
+    return [(v, o, bool(c)) for v, o, c in rows]
+
+
+def test_reparse_keeps_the_old_parse_as_history(old_parse_url, capsys):
+    assert main(["--database-url", old_parse_url, "reparse"]) == 0
+    assert "1 updated, 0 unchanged, 0 errors" in capsys.readouterr().out
+    assert _parses(old_parse_url) == [
+        ("stats-0.9", "crawl", False),
+        (govcrawl.stats.PARSER_VERSION, "reparse", True),
+    ]
+    archive = Archive(old_parse_url)
+    try:
+        (record,) = archive.iter_export()
+    finally:
+        archive.close()
+    assert record["parser_version"] == govcrawl.stats.PARSER_VERSION
+    assert "apply.new.total" in record["values"]
+
+
+def test_reparse_again_changes_nothing(old_parse_url, capsys):
+    main(["--database-url", old_parse_url, "reparse"])
+    assert main(["--database-url", old_parse_url, "reparse"]) == 0
+    assert "0 updated, 1 unchanged" in capsys.readouterr().out
+    assert len(_parses(old_parse_url)) == 2
+
+
+def test_reparse_warc_only_without_captures_records_errors(old_parse_url, capsys):
+    assert main(["--database-url", old_parse_url, "reparse", "--warc-only"]) == 0
+    captured = capsys.readouterr()
+    assert "0 updated, 0 unchanged, 1 errors" in captured.out
+    assert "no WARC capture" in captured.err
+    archive = Archive(old_parse_url)
+    try:
+        with archive.engine.connect() as conn:
+            kinds = conn.execute(text("SELECT stage, kind FROM fetch_errors")).all()
+    finally:
+        archive.close()
+    assert [tuple(k) for k in kinds] == [("store", "raw_missing")]
+    assert len(_parses(old_parse_url)) == 1
+
+
+def test_reparse_unmigrated_database_exits_5(tmp_path):
+    assert main(["--database-url", f"sqlite:///{tmp_path / 'empty.sqlite3'}", "reparse"]) == 5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -232,21 +233,44 @@ def test_concurrent_stores_of_one_report_make_one_report(migrated_url, make_reco
 
 
 def test_export_yields_one_dict_per_report(archive, make_record):
-    archive.store_report(make_record(url="http://127.0.0.1/a.html"))
+    first = archive.store_report(make_record(url="http://127.0.0.1/a.html"))
     archive.store_report(make_record(url="http://127.0.0.1/b.html"))
-    assert list(archive.iter_export()) == [
-        {
-            "division_code": "370811",
-            "region": "任城区",
-            "year": 2021,
-            "title": "任城区2021年政府信息公开工作年度报告",
-            "publisher": "济宁市任城区人民政府",
-            "source_urls": ["http://127.0.0.1/a.html", "http://127.0.0.1/b.html"],
-            "content_hash": "a" * 64,
-            "format": "gov2021",
-            "values": {"apply.new.total": 14},
-        }
-    ]
+    (record,) = archive.iter_export()
+    blob = hashlib.sha256(b"<html>report</html>").hexdigest()
+    assert record == {
+        "report_id": first.report_id,
+        "division_code": "370811",
+        "region": "任城区",
+        "year": 2021,
+        "title": "任城区2021年政府信息公开工作年度报告",
+        "publisher": "济宁市任城区人民政府",
+        "source_urls": ["http://127.0.0.1/a.html", "http://127.0.0.1/b.html"],
+        "content_hash": "a" * 64,
+        "format": "gov2021",
+        "version": 1,
+        "versions": 1,
+        "parse_id": first.parse_id,
+        "parser_version": "1",
+        "values": {"apply.new.total": 14},
+        "sources": [
+            {"url": "http://127.0.0.1/a.html", "version": 1, "match": "exact", "blob": blob, "capture": None},
+            {"url": "http://127.0.0.1/b.html", "version": 1, "match": "exact", "blob": blob, "capture": None},
+        ],
+    }
+
+
+def test_export_keys_filter(archive, make_record):
+    stats = [StatRecord("apply.new.total", 14), StatRecord("review.total", 2)]
+    archive.store_report(make_record(stats=stats))
+    (record,) = archive.iter_export(keys=["review.total"])
+    assert record["values"] == {"review.total": 2}
+
+
+def test_export_format_filter(archive, make_record):
+    archive.store_report(make_record("1" * 64, "http://127.0.0.1/1"))
+    archive.store_report(make_record("2" * 64, "http://127.0.0.1/2", year=2020))
+    assert [r["content_hash"][0] for r in archive.iter_export(stats_format="gov2021")] == ["2", "1"]
+    assert list(archive.iter_export(stats_format="gov2019")) == []
 
 
 def test_export_prefers_table_values_over_text(archive, make_record):

@@ -4,33 +4,47 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy import ColumnElement, Connection, Select, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from govcrawl.divisions import Divisions
-from govcrawl.records import ReportRecord
+from govcrawl.records import CheckRecord, ReportRecord, StatRecord
 from govcrawl.store.engine import make_engine
 from govcrawl.store.models import (
     ERROR_STAGES,
+    FAILURE_CLASSES,
     Blob,
+    Capture,
     CheckResult,
     CrawlRun,
+    Division,
     FetchError,
+    Parse,
     Portal,
+    PortalHealth,
     Report,
+    ReportVersion,
     Source,
     StatValue,
+)
+from govcrawl.store.neardup import (
+    NEAR_DUP_THRESHOLD,
+    conflicting_values,
+    minhash_signature,
+    same_publisher,
+    similarity,
 )
 
 #: The fields of one exported report, in output order.
 EXPORT_FIELDS = (
+    "report_id",
     "division_code",
     "region",
     "year",
@@ -39,7 +53,12 @@ EXPORT_FIELDS = (
     "source_urls",
     "content_hash",
     "format",
+    "version",
+    "versions",
+    "parse_id",
+    "parser_version",
     "values",
+    "sources",
 )
 
 # Reports per round trip when exporting: bounds memory while keeping queries few.
@@ -48,11 +67,133 @@ _EXPORT_BATCH = 500
 
 @dataclass(frozen=True)
 class StoreOutcome:
-    """What ``Archive.store_report`` did: the report's id, and whether the report and the source were new."""
+    """What ``Archive.store_report`` did.
+
+    ``report_id`` and ``version_id`` say where the capture went; ``new_report``, ``new_version``
+    and ``new_source`` what was created; ``match`` how the capture relates to the version's text
+    ("exact" or "near"), with the estimated ``similarity``; ``parse_id`` is set when a parse was
+    stored.
+    """
 
     report_id: int
     new_report: bool
     new_source: bool
+    version_id: int | None = None
+    new_version: bool = False
+    match: str = "exact"
+    similarity: float = 1.0
+    parse_id: int | None = None
+
+
+@dataclass(frozen=True)
+class _VersionRef:
+    """The two ids a source row needs of its version (a loaded ``ReportVersion`` has them too)."""
+
+    id: int
+    report_id: int
+
+
+@dataclass(frozen=True)
+class _SourceRow:
+    """A capture about to become a source row, once the version it belongs to is known."""
+
+    rec: ReportRecord
+    blob_sha256: str
+    capture_id: int | None
+    run_id: int | None
+
+    def add(self, conn: Connection, statement: Any, version: _VersionRef, match: str, score: float) -> StoreOutcome:
+        capture = self.rec.capture
+        source_id = conn.execute(
+            statement,
+            {
+                "report_id": version.report_id,
+                "version_id": version.id,
+                "url": capture.url,
+                "final_url": capture.final_url,
+                "http_status": capture.status,
+                "content_type": capture.content_type,
+                "fetched_at": capture.fetched_at,
+                "headers": capture.headers,
+                "blob_sha256": self.blob_sha256,
+                "portal_code": capture.portal_code,
+                "referer": capture.referer,
+                "link_text": capture.link_text,
+                "rendered": capture.rendered,
+                "crawl_run_id": self.run_id,
+                "aggregator_copy": self.rec.aggregator_copy,
+                "capture_id": self.capture_id,
+                "content_hash": self.rec.content_hash,
+                "match": match,
+                "similarity": score,
+            },
+        ).scalar()
+        return StoreOutcome(
+            report_id=version.report_id,
+            new_report=False,
+            new_source=source_id is not None,
+            version_id=version.id,
+            match=match,
+            similarity=score,
+        )
+
+
+@dataclass(frozen=True)
+class KnownCapture:
+    """The newest capture of a URL: what an incremental crawl needs to ask "changed since?"."""
+
+    capture_id: int
+    url: str
+    http_status: int
+    etag: str | None
+    last_modified: str | None
+    payload_sha256: str
+    fetched_at: datetime
+
+
+@dataclass(frozen=True)
+class CaptureRecord:
+    """One HTTP response written to a WARC file, as the capture index stores it."""
+
+    url: str
+    http_status: int
+    payload_sha256: str
+    size: int
+    fetched_at: datetime
+    warc_file: str
+    warc_offset: int
+    warc_length: int
+    warc_record_id: str
+    record_type: str = "response"
+    refers_to_id: int | None = None
+    method: str = "GET"
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    rendered: bool = False
+
+
+@dataclass(frozen=True)
+class ReparseSource:
+    """Where a version's raw bytes are: a source carrying exactly the version's text."""
+
+    report_id: int
+    version_id: int
+    content_hash: str
+    url: str
+    content_type: str | None
+    capture_id: int | None
+    blob_sha256: str
+
+
+@dataclass(frozen=True)
+class ParseSnapshot:
+    """What a parse decided, for comparing two parses: values keyed ``key@source``, check outcomes."""
+
+    parser_version: str | None
+    stats_format: str | None
+    values: dict[str, Decimal | None]
+    checks: set[tuple[str, str, Decimal | None, Decimal | None]]
 
 
 class Archive:
@@ -63,6 +204,20 @@ class Archive:
         self._sessions = sessionmaker(self.engine)
         # Both backends speak INSERT ... ON CONFLICT; only the statement class differs.
         self._insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[self.engine.dialect.name]
+        # The store path's statements, built once: building them per report cost more than running them.
+        self._statements = {
+            "blob": self._insert(Blob.__table__).on_conflict_do_nothing(index_elements=["sha256"]),
+            "report": self._insert(Report.__table__)
+            .on_conflict_do_nothing(index_elements=["content_hash"])
+            .returning(Report.__table__.c.id),
+            "version": self._insert(ReportVersion.__table__)
+            .on_conflict_do_nothing(index_elements=["content_hash"])
+            .returning(ReportVersion.__table__.c.id),
+            "parse": Parse.__table__.insert().returning(Parse.__table__.c.id),
+            "source": self._insert(Source.__table__)
+            .on_conflict_do_nothing(index_elements=["version_id", "url"])
+            .returning(Source.__table__.c.id),
+        }
 
     def start_run(self, arguments: dict) -> int:
         """Record the start of a crawl run and return its id."""
@@ -88,88 +243,223 @@ class Archive:
             )
 
     def store_report(self, rec: ReportRecord, run_id: int | None = None) -> StoreOutcome:
-        """Archive a report, deduplicated by ``rec.content_hash``.
+        """Archive a report: as a new report, a new version of a known one, or another source of one.
 
-        A new hash creates the report with its statistics and checks; a known hash only gains the
-        capture's URL as another source, and the stored text, identity and statistics stay as they
-        are. The same URL again adds nothing. Raw bytes are stored once per SHA-256. Concurrent
-        callers are safe: every insert is ``ON CONFLICT DO NOTHING`` against a unique key.
+        The decision, in order:
+
+        1. *Exact duplicate*: a version with ``rec.content_hash`` exists → the capture becomes a
+           source of that version (the same URL again adds nothing).
+        2. *Same report identity*: reports of the same division code and year whose publisher is
+           compatible (``dedupe.same_publisher``) are candidates; the most similar version by
+           MinHash over character shingles (``dedupe.similarity`` ≥ ``NEAR_DUP_THRESHOLD``) is
+           the match. If the statistics agree (no key read with two different numbers) the
+           capture is a *near-duplicate source* of that version (an aggregator's copy, a
+           re-publication with a new date); if they differ it is a *corrected re-publication*:
+           a new version of the report, marked current, beside the earlier ones.
+        3. Otherwise a *new report* with its version 1.
+
+        Nothing archived is updated except the ``is_current`` marks. Raw bytes are stored once
+        per SHA-256, and the source points at the run's WARC capture of its URL when there is one.
+        Concurrent callers are safe: inserts are ``ON CONFLICT DO NOTHING`` against unique keys,
+        and on PostgreSQL the near-duplicate search holds a transaction lock per division and year.
         """
+        with self._sessions.begin() as session:
+            return self._store(session, rec, run_id)
+
+    def store_reports(self, records: Iterable[ReportRecord], run_id: int | None = None) -> list[StoreOutcome]:
+        """``store_report`` for many records in one transaction (bulk loads: one commit, not one each)."""
+        with self._sessions.begin() as session:
+            return [self._store(session, rec, run_id) for rec in records]
+
+    def _store(self, session: Session, rec: ReportRecord, run_id: int | None) -> StoreOutcome:
+        # Core statements on the session's connection: the ORM layer doubled the cost of each one.
+        conn = session.connection()
         capture = rec.capture
         digest = hashlib.sha256(capture.body).hexdigest()
-        now = _now()
-        with self._sessions.begin() as session:
-            session.execute(
-                self._insert(Blob.__table__)
-                .values(
-                    sha256=digest,
-                    size=len(capture.body),
-                    content_type=capture.content_type,
-                    data=capture.body,
-                )
-                .on_conflict_do_nothing(index_elements=["sha256"])
-            )
-            report_id = session.scalar(
-                self._insert(Report.__table__)
-                .values(
-                    content_hash=rec.content_hash,
-                    title=rec.title,
-                    division_code=rec.division_code,
-                    region=rec.region,
-                    year=rec.year,
-                    publisher=rec.publisher,
-                    publisher_level=rec.publisher_level,
-                    source_format=rec.source_format,
-                    stats_format=rec.stats_format,
-                    parser_version=rec.parser_version,
-                    aggregator_copy=rec.aggregator_copy,
-                    clean_text=rec.clean_text,
-                    created_at=now,
-                    crawl_run_id=run_id,
-                    evidence=rec.evidence,
-                    warnings=rec.warnings,
-                )
-                .on_conflict_do_nothing(index_elements=["content_hash"])
-                .returning(Report.__table__.c.id)
-            )
-            new_report = report_id is not None
-            if new_report:
-                self._insert_statistics(session, report_id, rec)
-            else:
-                report_id = session.scalar(select(Report.id).where(Report.content_hash == rec.content_hash))
-            source_id = session.scalar(
-                self._insert(Source.__table__)
-                .values(
-                    report_id=report_id,
-                    url=capture.url,
-                    final_url=capture.final_url,
-                    http_status=capture.status,
-                    content_type=capture.content_type,
-                    fetched_at=capture.fetched_at,
-                    headers=capture.headers,
-                    blob_sha256=digest,
-                    portal_code=capture.portal_code,
-                    referer=capture.referer,
-                    link_text=capture.link_text,
-                    rendered=capture.rendered,
-                    crawl_run_id=run_id,
-                    aggregator_copy=rec.aggregator_copy,
-                )
-                .on_conflict_do_nothing(index_elements=["report_id", "url"])
-                .returning(Source.__table__.c.id)
-            )
-        return StoreOutcome(report_id=report_id, new_report=new_report, new_source=source_id is not None)
+        conn.execute(
+            self._statements["blob"],
+            {"sha256": digest, "size": len(capture.body), "content_type": capture.content_type, "data": capture.body},
+        )
+        source = _SourceRow(rec, digest, self._capture_id(conn, capture.final_url, run_id), run_id)
+        known = _version_by_hash(conn, rec.content_hash)
+        if known is not None:
+            return source.add(conn, self._statements["source"], known, "exact", 1.0)
+        signature = minhash_signature(rec.clean_text)
+        match = self._near_duplicate(conn, rec, signature)
+        if match is not None:
+            version, score = match
+            if not conflicting_values(_current_values(conn, version.id), _record_values(rec)):
+                return source.add(conn, self._statements["source"], version, "near", score)
+            return self._new_version(conn, rec, signature, source, version.report_id, run_id)
+        report_id = conn.execute(
+            self._statements["report"],
+            {
+                "content_hash": rec.content_hash,
+                "title": rec.title,
+                "division_code": rec.division_code,
+                "region": rec.region,
+                "year": rec.year,
+                "publisher": rec.publisher,
+                "publisher_level": rec.publisher_level,
+                "source_format": rec.source_format,
+                "stats_format": rec.stats_format,
+                "parser_version": rec.parser_version,
+                "aggregator_copy": rec.aggregator_copy,
+                "created_at": _now(),
+                "crawl_run_id": run_id,
+                "evidence": rec.evidence,
+                "warnings": rec.warnings,
+            },
+        ).scalar()
+        if report_id is None:  # another process archived this text a moment ago
+            return source.add(conn, self._statements["source"], _version_by_hash(conn, rec.content_hash), "exact", 1.0)
+        outcome = self._new_version(conn, rec, signature, source, report_id, run_id, first=True)
+        return replace(outcome, new_report=True)
 
-    def _insert_statistics(self, session: Session, report_id: int, rec: ReportRecord) -> None:
-        if rec.stats:
+    def _capture_id(self, conn: Connection, url: str, run_id: int | None) -> int | None:
+        query = select(Capture.id).where(Capture.url == url)
+        if run_id is not None:
+            query = query.where(Capture.crawl_run_id == run_id)
+        return conn.scalar(query.order_by(Capture.id.desc()).limit(1))
+
+    def _near_duplicate(
+        self, conn: Connection, rec: ReportRecord, signature: bytes | None
+    ) -> tuple[_VersionRef, float] | None:
+        """The most similar version of a report with the same identity, if similar enough."""
+        if signature is None or rec.division_code is None or rec.year is None:
+            return None
+        if self.engine.dialect.name == "postgresql":
+            # Serialises near-duplicate decisions per unit and year across processes.
+            conn.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                {"key": f"govcrawl:{rec.division_code}:{rec.year}"},
+            )
+        rows = conn.execute(
+            select(ReportVersion.id, ReportVersion.report_id, ReportVersion.minhash, Report.publisher)
+            .join(Report, Report.id == ReportVersion.report_id)
+            .where(Report.division_code == rec.division_code, Report.year == rec.year)
+            .order_by(ReportVersion.id)
+        ).all()
+        best: tuple[_VersionRef, float] | None = None
+        for version_id, report_id, minhash, publisher in rows:
+            if not same_publisher(publisher, rec.publisher):
+                continue
+            if minhash is None:  # archived before signatures were kept: computed once, then stored
+                text_ = conn.scalar(select(ReportVersion.clean_text).where(ReportVersion.id == version_id))
+                minhash = minhash_signature(text_)
+                if minhash is None:
+                    continue
+                conn.execute(update(ReportVersion).where(ReportVersion.id == version_id).values(minhash=minhash))
+            score = similarity(signature, minhash)
+            if score >= NEAR_DUP_THRESHOLD and (best is None or score > best[1]):
+                best = (_VersionRef(version_id, report_id), score)
+        return best
+
+    def _new_version(
+        self,
+        conn: Connection,
+        rec: ReportRecord,
+        signature: bytes | None,
+        source: _SourceRow,
+        report_id: int,
+        run_id: int | None,
+        *,
+        first: bool = False,
+    ) -> StoreOutcome:
+        """Add ``rec``'s text as the newest (current) version of report ``report_id``, with its parse.
+
+        ``first`` says the report was created in this transaction: it has no other version to
+        number after or to unmark (one query and two updates fewer on the common path).
+        """
+        number = 1
+        if not first:
+            number += conn.scalar(
+                select(func.max(ReportVersion.number)).where(ReportVersion.report_id == report_id)
+            ) or 0
+        now = _now()
+        version_id = conn.execute(
+            self._statements["version"],
+            {
+                "report_id": report_id,
+                "number": number,
+                "content_hash": rec.content_hash,
+                "title": rec.title,
+                "source_format": rec.source_format,
+                "clean_text": rec.clean_text,
+                "minhash": signature,
+                "is_current": True,
+                "aggregator_copy": rec.aggregator_copy,
+                "created_at": now,
+                "crawl_run_id": run_id,
+            },
+        ).scalar()
+        if version_id is None:  # the same text arrived through another process meanwhile
+            return source.add(conn, self._statements["source"], _version_by_hash(conn, rec.content_hash), "exact", 1.0)
+        if not first:
+            conn.execute(
+                update(ReportVersion)
+                .where(ReportVersion.report_id == report_id, ReportVersion.id != version_id)
+                .values(is_current=False)
+            )
+        parse_id = self._insert_parse(
+            conn,
+            report_id,
+            version_id,
+            parser_version=rec.parser_version,
+            stats_format=rec.stats_format,
+            origin="crawl",
+            warnings=rec.warnings,
+            stats=rec.stats,
+            checks=rec.checks,
+            first=True,
+        )
+        outcome = source.add(conn, self._statements["source"], _VersionRef(version_id, report_id), "exact", 1.0)
+        return replace(outcome, new_version=True, parse_id=parse_id)
+
+    def _insert_parse(
+        self,
+        conn: Connection,
+        report_id: int,
+        version_id: int,
+        *,
+        parser_version: str | None,
+        stats_format: str | None,
+        origin: str,
+        warnings: list[str],
+        stats: list[StatRecord],
+        checks: list[CheckRecord],
+        triples: list[dict[str, Any]] | None = None,
+        first: bool = False,
+    ) -> int:
+        """Record a parse of a version as its current one (earlier parses stay as history).
+
+        ``first``: the version is new in this transaction and has no earlier parse to unmark.
+        """
+        if not first:
+            conn.execute(update(Parse).where(Parse.version_id == version_id).values(is_current=False))
+        parse_id = conn.execute(
+            self._statements["parse"],
+            {
+                "version_id": version_id,
+                "parser_version": parser_version,
+                "stats_format": stats_format,
+                "origin": origin,
+                "parsed_at": _now(),
+                "is_current": True,
+                "warnings": warnings,
+                "triples": triples or [],
+            },
+        ).scalar()
+        if stats:
             # A key repeated within one source keeps its first value (the unique key allows one).
-            session.execute(
+            conn.execute(
                 self._insert(StatValue.__table__).on_conflict_do_nothing(
-                    index_elements=["report_id", "key", "source"]
+                    index_elements=["parse_id", "key", "source"]
                 ),
                 [
                     {
                         "report_id": report_id,
+                        "parse_id": parse_id,
                         "key": s.key,
                         "value": s.value,
                         "raw": s.raw,
@@ -177,15 +467,16 @@ class Archive:
                         "flags": s.flags,
                         "source": s.source,
                     }
-                    for s in rec.stats
+                    for s in stats
                 ],
             )
-        if rec.checks:
-            session.execute(
+        if checks:
+            conn.execute(
                 CheckResult.__table__.insert(),
                 [
                     {
                         "report_id": report_id,
+                        "parse_id": parse_id,
                         "rule": c.rule,
                         "status": c.status,
                         "lhs": c.lhs,
@@ -193,9 +484,94 @@ class Archive:
                         "delta": c.delta,
                         "keys": c.keys,
                     }
-                    for c in rec.checks
+                    for c in checks
                 ],
             )
+        return parse_id
+
+    def store_parse(
+        self,
+        version_id: int,
+        *,
+        parser_version: str | None,
+        stats_format: str | None,
+        warnings: list[str],
+        stats: list[StatRecord],
+        checks: list[CheckRecord],
+        triples: list[dict[str, Any]] | None = None,
+        origin: str = "reparse",
+    ) -> int:
+        """Record a new parse of a version as its current one; earlier parses stay as history."""
+        with self._sessions.begin() as session:
+            report_id = session.scalar(select(ReportVersion.report_id).where(ReportVersion.id == version_id))
+            if report_id is None:
+                raise LookupError(f"no version {version_id}")
+            return self._insert_parse(
+                session.connection(),
+                report_id,
+                version_id,
+                parser_version=parser_version,
+                stats_format=stats_format,
+                origin=origin,
+                warnings=warnings,
+                stats=stats,
+                checks=checks,
+                triples=triples,
+            )
+
+    def reparse_sources(self, report_ids: list[int] | None = None) -> list[ReparseSource]:
+        """For every version (of ``report_ids`` if given), its first exact source, preferring a WARC capture."""
+        query = (
+            select(
+                Source.report_id,
+                Source.version_id,
+                ReportVersion.content_hash,
+                Source.final_url,
+                Source.content_type,
+                Source.capture_id,
+                Source.blob_sha256,
+            )
+            .join(ReportVersion, ReportVersion.id == Source.version_id)
+            .where(Source.match == "exact")
+            .order_by(Source.version_id, Source.capture_id.is_(None), Source.id)
+        )
+        if report_ids is not None:
+            query = query.where(Source.report_id.in_(report_ids))
+        chosen: dict[int, ReparseSource] = {}
+        with self._sessions() as session:
+            for row in session.execute(query):
+                chosen.setdefault(row.version_id, ReparseSource(*row))
+        return list(chosen.values())
+
+    def current_parse_snapshot(self, version_id: int) -> ParseSnapshot | None:
+        """What the version's current parse holds, or None if it has none."""
+        with self._sessions() as session:
+            parse = session.scalar(select(Parse).where(Parse.version_id == version_id, Parse.is_current))
+            if parse is None:
+                return None
+            values = {
+                f"{key}@{source}": value
+                for key, source, value in session.execute(
+                    select(StatValue.key, StatValue.source, StatValue.value).where(StatValue.parse_id == parse.id)
+                )
+            }
+            checks = {
+                tuple(row)
+                for row in session.execute(
+                    select(CheckResult.rule, CheckResult.status, CheckResult.lhs, CheckResult.rhs).where(
+                        CheckResult.parse_id == parse.id
+                    )
+                )
+            }
+            return ParseSnapshot(parse.parser_version, parse.stats_format, values, checks)
+
+    def blob(self, sha256: str) -> bytes:
+        """The raw bytes stored under ``sha256``; LookupError if absent."""
+        with self._sessions() as session:
+            data = session.scalar(select(Blob.data).where(Blob.sha256 == sha256))
+        if data is None:
+            raise LookupError(f"no blob {sha256}")
+        return data
 
     def record_error(
         self,
@@ -250,6 +626,100 @@ class Archive:
         with self._sessions.begin() as session:
             session.execute(stmt)
 
+    def record_portal_health(
+        self,
+        run_id: int,
+        division_code: str,
+        *,
+        column_url: str | None,
+        reports_found: int,
+        pages_fetched: int,
+        failure_class: str | None,
+    ) -> None:
+        """Record how a portal fared in a run; a second call for the same run and portal replaces the row.
+
+        ``failure_class`` is None for a working portal, else one of ``FAILURE_CLASSES``.
+        """
+        if failure_class is not None and failure_class not in FAILURE_CLASSES:
+            raise ValueError(
+                f"unknown failure class {failure_class!r}; expected None or one of {', '.join(FAILURE_CLASSES)}"
+            )
+        values = {
+            "column_url": column_url,
+            "reports_found": reports_found,
+            "pages_fetched": pages_fetched,
+            "failure_class": failure_class,
+            "checked_at": _now(),
+        }
+        stmt = self._insert(PortalHealth.__table__).values(
+            crawl_run_id=run_id, division_code=division_code, **values
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["crawl_run_id", "division_code"],
+            set_={name: stmt.excluded[name] for name in values},
+        )
+        with self._sessions.begin() as session:
+            session.execute(stmt)
+
+    def last_good_column(self, division_code: str) -> str | None:
+        """The column URL of the portal's most recent run that found reports there, or None."""
+        with self._sessions() as session:
+            return session.scalar(
+                select(PortalHealth.column_url)
+                .where(
+                    PortalHealth.division_code == division_code,
+                    PortalHealth.reports_found > 0,
+                    PortalHealth.column_url.is_not(None),
+                )
+                .order_by(PortalHealth.checked_at.desc(), PortalHealth.id.desc())
+                .limit(1)
+            )
+
+    def record_capture(self, capture: CaptureRecord, run_id: int | None = None) -> int:
+        """Index one WARC record of a response; returns the capture's id."""
+        with self._sessions.begin() as session:
+            return session.scalar(
+                Capture.__table__.insert()
+                .values(crawl_run_id=run_id, **asdict(capture))
+                .returning(Capture.__table__.c.id)
+            )
+
+    def known_capture(self, url: str) -> KnownCapture | None:
+        """The newest capture of ``url`` (response or revisit) with its validators, or None if never fetched."""
+        with self._sessions() as session:
+            row = session.execute(
+                select(
+                    Capture.id,
+                    Capture.url,
+                    Capture.http_status,
+                    Capture.etag,
+                    Capture.last_modified,
+                    Capture.payload_sha256,
+                    Capture.fetched_at,
+                )
+                .where(Capture.url == url)
+                .order_by(Capture.id.desc())
+                .limit(1)
+            ).first()
+        if row is None:
+            return None
+        return KnownCapture(*row[:-1], fetched_at=_aware(row.fetched_at))
+
+    def capture(self, capture_id: int) -> Capture | None:
+        """The capture index row ``capture_id``, or None."""
+        with self._sessions() as session:
+            return session.get(Capture, capture_id)
+
+    def capture_with_payload(self, payload_sha256: str) -> Capture | None:
+        """The newest full (non-revisit) capture of these exact bytes at any URL, or None."""
+        with self._sessions() as session:
+            return session.scalar(
+                select(Capture)
+                .where(Capture.payload_sha256 == payload_sha256, Capture.record_type == "response")
+                .order_by(Capture.id.desc())
+                .limit(1)
+            )
+
     def iter_export(
         self,
         *,
@@ -257,39 +727,142 @@ class Archive:
         division: str | None = None,
         year_from: int | None = None,
         year_to: int | None = None,
+        stats_format: str | None = None,
+        keys: list[str] | None = None,
     ) -> Iterator[dict[str, Any]]:
         """One dict per report (keys ``EXPORT_FIELDS``), ordered by division code, year and id.
 
-        ``province`` is a name ("广东省", "广东") or a code ("44", "440000") and selects every division
-        under it; ``division`` is an exact division code; the years are inclusive bounds. ``values``
-        maps each statistics key to a number (int when integral) or None for a blank cell; a key found
-        both in a table and in the text takes the table's value. An unknown province raises
-        ValueError at the call, before anything is read.
-        """
-        return self._export(_export_query(province, division, year_from, year_to))
+        Each report is exported as its current version with that version's current parse:
+        ``content_hash``, ``version`` (number) and ``versions`` (how many), ``parse_id`` and
+        ``parser_version``; ``values`` maps each statistics key to a number (int when integral) or
+        None for a blank cell, a table's value winning over the text's; ``source_urls`` lists every
+        URL the report was fetched from, and ``sources`` the same with, per URL, the version it
+        carries, ``match`` (exact/near), the WARC ``capture`` (file, offset, length) and the
+        ``blob`` hash of the raw bytes: every value leads back to its report, version and capture.
 
-    def _export(self, query: Select) -> Iterator[dict[str, Any]]:
+        Filters: ``province`` is a name ("广东省", "广东") or a code ("44", "440000") and selects
+        every division under it; ``division`` is an exact division code; the years are inclusive
+        bounds; ``stats_format`` a format name (gov2021, …); ``keys`` keeps only those statistics.
+        An unknown province raises ValueError at the call, before anything is read.
+        """
+        query = _export_query(province, division, year_from, year_to, stats_format)
+        return self._export(query, keys)
+
+    def _export(self, query: Select, keys: list[str] | None) -> Iterator[dict[str, Any]]:
         with self._sessions() as session:
             for batch in session.execute(query.execution_options(yield_per=_EXPORT_BATCH)).partitions():
-                ids = [row.id for row in batch]
-                urls = _urls_by_report(session, ids)
-                values = _values_by_report(session, ids)
+                sources = _sources_by_report(session, [row.id for row in batch])
+                values = _values_by_parse(session, [row.parse_id for row in batch], keys)
                 for row in batch:
+                    report_sources = sources.get(row.id, [])
                     yield {
+                        "report_id": row.id,
                         "division_code": row.division_code,
                         "region": row.region,
                         "year": row.year,
                         "title": row.title,
                         "publisher": row.publisher,
-                        "source_urls": urls.get(row.id, []),
+                        "source_urls": [s["url"] for s in report_sources],
                         "content_hash": row.content_hash,
                         "format": row.stats_format,
-                        "values": values.get(row.id, {}),
+                        "version": row.number,
+                        "versions": row.versions,
+                        "parse_id": row.parse_id,
+                        "parser_version": row.parser_version,
+                        "values": values.get(row.parse_id, {}),
+                        "sources": report_sources,
                     }
+
+    def summary(self) -> dict[str, Any]:
+        """Counts for ``govcrawl stats``: totals, and reports by province, year and format, checks by status.
+
+        Reports are counted as their current version and parse; ``checks`` counts the rule
+        outcomes of those parses.
+        """
+        current = (
+            select(Report.id, Report.division_code, Report.year, Parse.id.label("parse_id"), Parse.stats_format)
+            .join(ReportVersion, (ReportVersion.report_id == Report.id) & ReportVersion.is_current)
+            .join(Parse, (Parse.version_id == ReportVersion.id) & Parse.is_current)
+            .subquery()
+        )
+        province = func.substr(current.c.division_code, 1, 2)
+        with self._sessions() as session:
+            names = {
+                code: name
+                for code, name in session.execute(
+                    select(func.substr(Division.code, 1, 2), Division.name).where(Division.level == "province")
+                )
+            }
+
+            def grouped(column: Any) -> list[tuple[Any, int]]:
+                rows = session.execute(select(column, func.count()).group_by(column).order_by(column))
+                return [(key, n) for key, n in rows]
+
+            by_province = [
+                (names.get(code, "unidentified") if code else "unidentified", n)
+                for code, n in session.execute(
+                    select(province, func.count()).select_from(current).group_by(province).order_by(province)
+                )
+            ]
+            by_year = grouped(current.c.year)
+            by_format = grouped(current.c.stats_format)
+            checks = [
+                (status, n)
+                for status, n in session.execute(
+                    select(CheckResult.status, func.count())
+                    .join(current, current.c.parse_id == CheckResult.parse_id)
+                    .group_by(CheckResult.status)
+                    .order_by(CheckResult.status)
+                )
+            ]
+            totals = {
+                "reports": session.scalar(select(func.count()).select_from(Report)),
+                "versions": session.scalar(select(func.count()).select_from(ReportVersion)),
+                "sources": session.scalar(select(func.count()).select_from(Source)),
+                "captures": session.scalar(select(func.count()).select_from(Capture)),
+                "errors": session.scalar(select(func.count()).select_from(FetchError)),
+            }
+        return {
+            "totals": totals,
+            "province": by_province,
+            "year": by_year,
+            "format": by_format,
+            "check_status": checks,
+        }
 
     def close(self) -> None:
         """Release the connection pool."""
         self.engine.dispose()
+
+
+def _version_by_hash(conn: Connection, content_hash: str) -> _VersionRef | None:
+    row = conn.execute(
+        select(ReportVersion.id, ReportVersion.report_id).where(ReportVersion.content_hash == content_hash)
+    ).first()
+    return _VersionRef(*row) if row else None
+
+
+def _current_values(conn: Connection, version_id: int) -> dict[str, Decimal | None]:
+    """The statistics of a version's current parse, a table value winning over the text's."""
+    rows = conn.execute(
+        select(StatValue.key, StatValue.value, StatValue.source)
+        .join(Parse, Parse.id == StatValue.parse_id)
+        .where(Parse.version_id == version_id, Parse.is_current)
+        .order_by(StatValue.id)
+    )
+    values: dict[str, Decimal | None] = {}
+    for key, value, source in rows:
+        if source == "table" or key not in values:
+            values[key] = value
+    return values
+
+
+def _record_values(rec: ReportRecord) -> dict[str, Decimal | None]:
+    values: dict[str, Decimal | None] = {}
+    for s in rec.stats:
+        if s.source == "table" or s.key not in values:
+            values[s.key] = None if s.value is None else Decimal(s.value)
+    return values
 
 
 def province_prefix(province: str) -> str:
@@ -301,18 +874,40 @@ def province_prefix(province: str) -> str:
 
 
 def _export_query(
-    province: str | None, division: str | None, year_from: int | None, year_to: int | None
+    province: str | None,
+    division: str | None,
+    year_from: int | None,
+    year_to: int | None,
+    stats_format: str | None,
 ) -> Select:
-    query = select(
-        Report.id,
-        Report.division_code,
-        Report.region,
-        Report.year,
-        Report.title,
-        Report.publisher,
-        Report.content_hash,
-        Report.stats_format,
-    ).order_by(Report.division_code, Report.year, Report.id)
+    other = aliased(ReportVersion)
+    versions = (
+        select(func.count())
+        .select_from(other)
+        .where(other.report_id == Report.id)
+        .correlate(Report)
+        .scalar_subquery()
+        .label("versions")
+    )
+    query = (
+        select(
+            Report.id,
+            Report.division_code,
+            Report.region,
+            Report.year,
+            Report.title,
+            Report.publisher,
+            ReportVersion.content_hash,
+            ReportVersion.number,
+            versions,
+            Parse.id.label("parse_id"),
+            Parse.parser_version,
+            Parse.stats_format,
+        )
+        .join(ReportVersion, (ReportVersion.report_id == Report.id) & ReportVersion.is_current)
+        .join(Parse, (Parse.version_id == ReportVersion.id) & Parse.is_current)
+        .order_by(Report.division_code, Report.year, Report.id)
+    )
     if province is not None:
         query = query.where(Report.division_code.startswith(province_prefix(province)))
     if division is not None:
@@ -321,30 +916,60 @@ def _export_query(
         query = query.where(Report.year >= year_from)
     if year_to is not None:
         query = query.where(Report.year <= year_to)
+    if stats_format is not None:
+        query = query.where(Parse.stats_format == stats_format)
     return query
 
 
-def _urls_by_report(session: Session, ids: list[int]) -> dict[int, list[str]]:
-    urls: dict[int, list[str]] = {}
+def _sources_by_report(session: Session, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    sources: dict[int, list[dict[str, Any]]] = {}
     rows = session.execute(
-        select(Source.report_id, Source.url).where(Source.report_id.in_(ids)).order_by(Source.id)
+        select(
+            Source.report_id,
+            Source.url,
+            ReportVersion.number,
+            Source.match,
+            Source.blob_sha256,
+            Capture.id.label("capture_id"),
+            Capture.warc_file,
+            Capture.warc_offset,
+            Capture.warc_length,
+        )
+        .join(ReportVersion, ReportVersion.id == Source.version_id)
+        .outerjoin(Capture, Capture.id == Source.capture_id)
+        .where(Source.report_id.in_(ids))
+        .order_by(Source.id)
     )
-    for report_id, url in rows:
-        urls.setdefault(report_id, []).append(url)
-    return urls
+    for row in rows:
+        capture = None
+        if row.capture_id is not None:
+            capture = {
+                "id": row.capture_id,
+                "warc_file": row.warc_file,
+                "offset": row.warc_offset,
+                "length": row.warc_length,
+            }
+        sources.setdefault(row.report_id, []).append(
+            {"url": row.url, "version": row.number, "match": row.match, "blob": row.blob_sha256, "capture": capture}
+        )
+    return sources
 
 
-def _values_by_report(session: Session, ids: list[int]) -> dict[int, dict[str, int | float | None]]:
+def _values_by_parse(
+    session: Session, parse_ids: list[int], keys: list[str] | None
+) -> dict[int, dict[str, int | float | None]]:
     values: dict[int, dict[str, int | float | None]] = {}
-    rows = session.execute(
-        select(StatValue.report_id, StatValue.key, StatValue.value, StatValue.source)
-        .where(StatValue.report_id.in_(ids))
+    query = (
+        select(StatValue.parse_id, StatValue.key, StatValue.value, StatValue.source)
+        .where(StatValue.parse_id.in_(parse_ids))
         .order_by(StatValue.id)
     )
-    for report_id, key, value, source in rows:
-        report_values = values.setdefault(report_id, {})
-        if source == "table" or key not in report_values:
-            report_values[key] = _number(value)
+    if keys:
+        query = query.where(StatValue.key.in_(keys))
+    for parse_id, key, value, source in session.execute(query):
+        parse_values = values.setdefault(parse_id, {})
+        if source == "table" or key not in parse_values:
+            parse_values[key] = _number(value)
     return values
 
 
@@ -361,6 +986,11 @@ def _count(session: Session, condition: ColumnElement[bool]) -> int:
 def _jsonable(data: dict) -> dict:
     """``data`` with anything JSON cannot hold (datetimes in Scrapy stats, Decimals) turned into strings."""
     return json.loads(json.dumps(data, default=str))
+
+
+def _aware(moment: datetime) -> datetime:
+    """``moment`` in UTC: SQLite hands timestamps back naive."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _now() -> datetime:

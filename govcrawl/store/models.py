@@ -1,8 +1,9 @@
 """The archive's tables as SQLAlchemy models.
 
-The initial Alembic migration (``migrations/versions/0001_initial.py``) creates exactly this
-schema and is the source of truth for real databases; these models are what the code reads and
-writes through, and a test checks that the two agree.
+The Alembic migrations (``migrations/versions/``, applied in order) create exactly this schema
+and are the source of truth for real databases; these models are what the code reads and writes
+through, and a test checks that the two agree. The views (``v_report_wide``, ``v_coverage``,
+``v_current_values``) exist only in the migrations.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -38,7 +40,21 @@ StatNumber = Numeric(20, 4)
 Timestamp = DateTime(timezone=True)
 
 #: The stages a bad input can fail at (``fetch_errors.stage``).
-ERROR_STAGES = ("fetch", "extract", "identify", "parse", "store")
+ERROR_STAGES = ("discover", "fetch", "extract", "identify", "parse", "store")
+#: Why a portal yielded no reports in a run (``portal_health.failure_class``; NULL when it did).
+FAILURE_CLASSES = (
+    "dns",
+    "refused",
+    "timeout",
+    "blocked",
+    "robots",
+    "soft404",
+    "no_column",
+    "empty_column",
+    "http_error",
+)
+#: WARC record types a capture is written as: the full response, or a revisit of identical bytes.
+CAPTURE_RECORD_TYPES = ("response", "revisit")
 
 # Deterministic constraint names, so migrations can refer to them on every backend.
 NAMING_CONVENTION = {
@@ -110,16 +126,16 @@ class Blob(Base):
 
 
 class Report(Base):
-    """``reports``: one annual report, identified by the hash of its clean text.
+    """``reports``: one annual report (a unit's report on a year), with all its versions and sources.
 
-    Columns: ``id``, ``content_hash`` (UNIQUE; the dedupe key), ``title``, ``division_code``,
+    Columns: ``id``, ``content_hash`` (UNIQUE: the hash of the first version's text, the key that
+    makes concurrent stores of a new report create it once), ``title``, ``division_code``,
     ``region`` (region name as identified), ``year`` (the reporting year), ``publisher``,
-    ``publisher_level``, ``source_format`` (html/pdf/docx/doc/txt of the first capture),
+    ``publisher_level``, and, as first archived: ``source_format`` (html/pdf/docx/doc/txt),
     ``stats_format`` (gov2021, gov2019, legacy2014, legacy_local, narrative or NULL),
-    ``parser_version``, ``aggregator_copy`` (first seen as an aggregator's copy), ``clean_text``,
-    ``created_at``, ``crawl_run_id`` (the run that first archived it), ``evidence`` (JSON: how
-    identity was decided), ``warnings`` (JSON list). Written once; later captures of the same
-    text only add ``sources`` rows.
+    ``parser_version``, ``aggregator_copy``, ``created_at``, ``crawl_run_id`` (the run that first
+    archived it), ``evidence`` (JSON: how identity was decided), ``warnings`` (JSON list). Written
+    once; texts live in ``report_versions``, statistics in ``parses`` / ``stat_values``.
     """
 
     __tablename__ = "reports"
@@ -141,7 +157,6 @@ class Report(Base):
     stats_format: Mapped[str | None] = mapped_column(String(20))
     parser_version: Mapped[str | None] = mapped_column(String(50))
     aggregator_copy: Mapped[bool] = mapped_column(Boolean)
-    clean_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
     evidence: Mapped[dict[str, str]] = mapped_column(JsonType)
@@ -155,11 +170,21 @@ class Source(Base):
     redirects), ``http_status``, ``content_type``, ``fetched_at``, ``headers`` (JSON),
     ``blob_sha256`` (FK to the raw bytes), ``portal_code`` (division code of the seed portal),
     ``referer``, ``link_text``, ``rendered`` (fetched through Chromium), ``crawl_run_id`` (FK),
-    ``aggregator_copy``. UNIQUE (report_id, url).
+    ``aggregator_copy``, ``version_id`` (FK: the version whose text this capture carries),
+    ``capture_id`` (FK: the WARC record), ``content_hash`` (hash of this capture's own normalised
+    text), ``match`` ("exact": same text as the version; "near": a near-duplicate such as an
+    aggregator's copy or a re-publication with a new date, same statistics), ``similarity``
+    (estimated Jaccard similarity to the version's text, 1.0 for exact). UNIQUE (version_id, url):
+    a corrected file re-published at the same URL is a source of both versions.
     """
 
     __tablename__ = "sources"
-    __table_args__ = (UniqueConstraint("report_id", "url"), Index(None, "url"))
+    __table_args__ = (
+        UniqueConstraint("version_id", "url"),
+        Index(None, "url"),
+        Index(None, "report_id"),
+        CheckConstraint("match IN ('exact', 'near')", name="match"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"))
@@ -176,21 +201,97 @@ class Source(Base):
     rendered: Mapped[bool] = mapped_column(Boolean)
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
     aggregator_copy: Mapped[bool] = mapped_column(Boolean)
+    version_id: Mapped[int] = mapped_column(ForeignKey("report_versions.id"))
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    match: Mapped[str] = mapped_column(String(10))
+    similarity: Mapped[float] = mapped_column(Float)
+
+
+class ReportVersion(Base):
+    """``report_versions``: one distinct text of a report; a corrected re-publication is a new version.
+
+    Columns: ``id``, ``report_id`` (FK), ``number`` (1, 2, … in order of archiving),
+    ``content_hash`` (UNIQUE: SHA-256 of the normalised text; exact duplicates are one version),
+    ``title``, ``source_format``, ``clean_text``, ``minhash`` (MinHash signature of the text's
+    character shingles, for near-duplicate search), ``is_current`` (the newest version),
+    ``aggregator_copy``, ``created_at``, ``crawl_run_id`` (FK). UNIQUE (report_id, number).
+    """
+
+    __tablename__ = "report_versions"
+    __table_args__ = (UniqueConstraint("report_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    source_format: Mapped[str] = mapped_column(String(10))
+    clean_text: Mapped[str] = mapped_column(Text)
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    is_current: Mapped[bool] = mapped_column(Boolean)
+    aggregator_copy: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+
+
+class Parse(Base):
+    """``parses``: one run of the statistics parser over a version; re-parsing adds a row, keeping history.
+
+    Columns: ``id``, ``version_id`` (FK), ``parser_version``, ``stats_format``, ``origin``
+    ("crawl", "reparse" or "migration"), ``parsed_at``, ``is_current`` (the parse the views and
+    exports use), ``warnings`` (JSON list), ``triples`` (JSON: legacy_local (label, unit, column,
+    value) cells outside the canonical keys, when the parse produced them).
+    """
+
+    __tablename__ = "parses"
+    __table_args__ = (Index(None, "version_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("report_versions.id"))
+    parser_version: Mapped[str | None] = mapped_column(String(50))
+    stats_format: Mapped[str | None] = mapped_column(String(20))
+    origin: Mapped[str] = mapped_column(String(10))
+    parsed_at: Mapped[datetime] = mapped_column(Timestamp)
+    is_current: Mapped[bool] = mapped_column(Boolean)
+    warnings: Mapped[list[str]] = mapped_column(JsonType)
+    triples: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
+
+
+class Division(Base):
+    """``divisions``: the administrative divisions reports are attributed to.
+
+    Columns: ``code`` (PK, 6 digits), ``name``, ``level`` (province, prefecture or county),
+    ``parent_code`` (the enclosing division, NULL for a province), ``province_code``,
+    ``current`` (in the 2023 code list; false for a county abolished or renumbered since 2016).
+    """
+
+    __tablename__ = "divisions"
+    __table_args__ = (Index(None, "parent_code"),)
+
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(20))
+    parent_code: Mapped[str | None] = mapped_column(String(12))
+    province_code: Mapped[str] = mapped_column(String(12))
+    current: Mapped[bool] = mapped_column(Boolean)
 
 
 class StatValue(Base):
     """``stat_values``: one statistics cell of a report.
 
-    Columns: ``id``, ``report_id`` (FK), ``key`` (canonical key from ``govcrawl.stats.schema``),
-    ``value`` (NULL for a blank cell), ``raw`` (the cell text), ``unit``, ``flags`` (JSON list),
-    ``source`` ("table" or "text"). UNIQUE (report_id, key, source).
+    Columns: ``id``, ``report_id`` (FK), ``parse_id`` (FK: the parse that produced it), ``key``
+    (canonical key from ``govcrawl.stats.schema``), ``value`` (NULL for a blank cell), ``raw``
+    (the cell text), ``unit``, ``flags`` (JSON list), ``source`` ("table" or "text").
+    UNIQUE (parse_id, key, source).
     """
 
     __tablename__ = "stat_values"
-    __table_args__ = (UniqueConstraint("report_id", "key", "source"), Index(None, "key"))
+    __table_args__ = (UniqueConstraint("parse_id", "key", "source"), Index(None, "key"), Index(None, "report_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"))
+    parse_id: Mapped[int] = mapped_column(ForeignKey("parses.id"))
     key: Mapped[str] = mapped_column(String(120))
     value: Mapped[Decimal | None] = mapped_column(StatNumber)
     raw: Mapped[str] = mapped_column(Text)
@@ -202,7 +303,7 @@ class StatValue(Base):
 class CheckResult(Base):
     """``check_results``: one consistency rule evaluated on a report.
 
-    Columns: ``id``, ``report_id`` (FK), ``rule`` (e.g. "R3.1"), ``status`` (pass, fail,
+    Columns: ``id``, ``report_id`` (FK), ``parse_id`` (FK), ``rule`` (e.g. "R3.1"), ``status`` (pass, fail,
     not_assessable), ``lhs`` / ``rhs`` / ``delta`` (the compared sums), ``keys`` (JSON list of
     the statistics keys involved).
     """
@@ -211,6 +312,7 @@ class CheckResult(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    parse_id: Mapped[int] = mapped_column(ForeignKey("parses.id"), index=True)
     rule: Mapped[str] = mapped_column(String(50))
     status: Mapped[str] = mapped_column(String(20))
     lhs: Mapped[Decimal | None] = mapped_column(StatNumber)
@@ -223,7 +325,7 @@ class FetchError(Base):
     """``fetch_errors``: every input that could not be archived, and why.
 
     Columns: ``id``, ``crawl_run_id`` (FK, NULL outside a crawl), ``url``, ``portal_code``,
-    ``stage`` (fetch, extract, identify, parse or store), ``kind`` (short machine-readable
+    ``stage`` (discover, fetch, extract, identify, parse or store), ``kind`` (short machine-readable
     cause, e.g. "http_404", "encrypted_pdf"), ``message``, ``http_status``, ``at``.
     """
 
@@ -242,3 +344,74 @@ class FetchError(Base):
     message: Mapped[str] = mapped_column(Text)
     http_status: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class PortalHealth(Base):
+    """``portal_health``: how one portal fared in one crawl run.
+
+    Columns: ``id``, ``crawl_run_id`` (FK), ``division_code`` (the portal), ``column_url`` (the
+    年报 column found, NULL if none), ``reports_found``, ``pages_fetched``, ``failure_class`` (NULL
+    when the portal worked, else one of ``FAILURE_CLASSES``), ``checked_at``. UNIQUE
+    (crawl_run_id, division_code): recording again in the same run replaces the row.
+    """
+
+    __tablename__ = "portal_health"
+    __table_args__ = (
+        UniqueConstraint("crawl_run_id", "division_code"),
+        CheckConstraint(
+            f"failure_class IS NULL OR failure_class IN ({', '.join(repr(c) for c in FAILURE_CLASSES)})",
+            name="failure_class",
+        ),
+        Index(None, "division_code", "checked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    crawl_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"))
+    division_code: Mapped[str] = mapped_column(String(12))
+    column_url: Mapped[str | None] = mapped_column(Text)
+    reports_found: Mapped[int] = mapped_column(Integer)
+    pages_fetched: Mapped[int] = mapped_column(Integer)
+    failure_class: Mapped[str | None] = mapped_column(String(20))
+    checked_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Capture(Base):
+    """``captures``: one HTTP response as written to a WARC file (listing pages, reports, robots.txt).
+
+    Columns: ``id``, ``crawl_run_id`` (FK), ``url`` (the response URL), ``method``,
+    ``http_status``, ``content_type``, ``etag`` and ``last_modified`` (validators for
+    incremental crawls), ``payload_sha256`` (hex SHA-256 of the body as recorded),
+    ``size`` (body bytes), ``fetched_at``, ``rendered`` (body from Chromium), ``warc_file``
+    (path of the .warc.gz), ``warc_offset`` / ``warc_length`` (the gzip member of the response
+    or revisit record), ``warc_record_id``, ``record_type`` ("response" or "revisit"),
+    ``refers_to_id`` (FK: for a revisit, the capture holding the identical bytes).
+    """
+
+    __tablename__ = "captures"
+    __table_args__ = (
+        CheckConstraint(
+            f"record_type IN ({', '.join(repr(t) for t in CAPTURE_RECORD_TYPES)})", name="record_type"
+        ),
+        Index(None, "url", "id"),
+        Index(None, "payload_sha256"),
+        Index(None, "crawl_run_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    url: Mapped[str] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(String(10))
+    http_status: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    fetched_at: Mapped[datetime] = mapped_column(Timestamp)
+    rendered: Mapped[bool] = mapped_column(Boolean)
+    warc_file: Mapped[str] = mapped_column(Text)
+    warc_offset: Mapped[int] = mapped_column(BigInteger)
+    warc_length: Mapped[int] = mapped_column(BigInteger)
+    warc_record_id: Mapped[str] = mapped_column(String(100))
+    record_type: Mapped[str] = mapped_column(String(10))
+    refers_to_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
