@@ -141,10 +141,16 @@ class StorePipeline:
     def close_spider(self) -> None:
         assert self.archive is not None
         spider = self.crawler.spider
-        for portal in spider.portals_without_column():
-            self.archive.record_error(
-                run_id=self.run_id, url=portal.portal_url, portal_code=portal.division_code,
-                stage="discover", kind="no_column", message="no 年报 column found from the homepage",
+        for run in spider.portal_health():
+            failure = run.failure_class()
+            if failure in ("no_column", "empty_column"):
+                self.archive.record_error(
+                    run_id=self.run_id, url=run.portal.portal_url, portal_code=run.portal.division_code,
+                    stage="discover", kind=failure, message=f"{failure}: no 年报 reports found from the homepage",
+                )
+            self.archive.record_portal_health(
+                self.run_id, run.portal.division_code, column_url=run.column_url,
+                reports_found=run.reports, pages_fetched=run.pages, failure_class=failure,
             )
         self.archive.finish_run(self.run_id, _jsonable(spider.crawler.stats.get_stats()))
         self.archive.close()

@@ -5,6 +5,7 @@ Pure functions over HTML text: no Scrapy, no network.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -26,9 +27,13 @@ _COLUMN_SLUG = re.compile(
 _LIST_PAGE = re.compile(r"^(|index(_\d+)?|list(_\d+)?|nlist|default|more)(\.\w+)?$", re.IGNORECASE)
 # The disclosure section the column hangs under.
 _DISCLOSURE_TEXT = re.compile(r"^(政府信息公开|政务公开|信息公开|政府信息公开目录|政府信息公开专栏|政务信息公开|公开目录)$")
+# Topic sections (专题专栏) sometimes hold the column: a weaker way in.
+_TOPICS_TEXT = re.compile(r"^(专题专栏|专题专项|专栏专题)$")
 _DISCLOSURE_SLUG = re.compile(r"/(zwgk|xxgk|zfxxgk|gk|zfxxgkml|xxgkml|openness|gkmlpt)(/|\b|_)", re.IGNORECASE)
 # Anchor texts of list pagination.
 _NEXT_TEXT = re.compile(r"^(下一页|下页|后一页|>|»|›)$")
+# The last path segment of a file-download endpoint (download.jsp, DownloadFile.aspx, getFile.do…).
+_DOWNLOAD_ENDPOINT = re.compile(r"download|attach|getfile|fileupload", re.IGNORECASE)
 # A year in a title means a link to one report, not to the column.
 _YEAR = re.compile(r"(19|20)\d{2}")
 
@@ -48,7 +53,12 @@ class Link:
 
     @property
     def is_attachment(self) -> bool:
-        return urlsplit(self.url).path.lower().endswith(ATTACHMENT_EXTENSIONS)
+        """A file link: by its path, or a download endpoint (download.jsp?…) whose text names a file."""
+        path = urlsplit(self.url).path.lower()
+        if path.endswith(ATTACHMENT_EXTENSIONS):
+            return True
+        endpoint = bool(_DOWNLOAD_ENDPOINT.search(path.rpartition("/")[2]))
+        return endpoint and self.text.lower().endswith(ATTACHMENT_EXTENSIONS)
 
 
 def squash(text: str) -> str:
@@ -108,6 +118,8 @@ def disclosure_score(link: Link) -> int:
     score = 0
     if _DISCLOSURE_TEXT.search(link.label):
         score += 6
+    elif _TOPICS_TEXT.search(link.label):
+        score += 3
     if _DISCLOSURE_SLUG.search(urlsplit(link.url).path + "/"):
         score += 2
     return score
@@ -116,3 +128,59 @@ def disclosure_score(link: Link) -> int:
 def next_page_links(links: list[Link]) -> list[Link]:
     """Links that page a list forward (下一页 and friends)."""
     return [link for link in links if _NEXT_TEXT.match(link.text)]
+
+
+# A sub-column of the 年报 column: one year (2022年, 2022年度) or one kind of unit (本级, 部门, 乡镇街道).
+_YEAR_COLUMN = re.compile(r"^((?:19|20)\d{2})年?度?(?:年报|报告)?$")
+_UNIT_COLUMN = re.compile(r"^(本级|市本级|县本级|区本级|部门|乡镇|街道|乡镇街道|乡镇\(街道\)|镇街)(年报|年度报告)?$")
+# Script redirects of shell homepages: location.replace("…"), location.href = "…", meta refresh.
+_SCRIPT_REDIRECT = re.compile(
+    r"location(?:\.href)?\s*(?:=|\.replace\(|\.assign\()\s*['\"]([^'\"]+)['\"]", re.IGNORECASE
+)
+_META_REFRESH = re.compile(r"<meta[^>]+http-equiv=['\"]?refresh[^>]+url=([^'\">\s]+)", re.IGNORECASE)
+# Attachment URLs anywhere in the raw page, scripts included (document.write, variables).
+_QUOTED_FILE = re.compile(
+    r"""(?:href=|src=|['"])\\?['"]?([^'"<>\s\\]+\.(?:pdf|docx?|wps))(?=\\?['"])""", re.IGNORECASE
+)
+
+
+def sub_column(link: Link) -> tuple[str, int | None] | None:
+    """("year", year) or ("unit", None) when ``link`` opens a sub-column of the 年报 column, else None."""
+    m = _YEAR_COLUMN.match(link.text)
+    if m:
+        return "year", int(m.group(1))
+    if _UNIT_COLUMN.match(re.sub(r"[（）()]", "", link.text)):
+        return "unit", None
+    return None
+
+
+def redirect_target(page_html: str, base_url: str) -> str | None:
+    """Where a shell page sends the browser (``location.replace``, ``location.href=``, meta refresh)."""
+    m = _META_REFRESH.search(page_html) or _SCRIPT_REDIRECT.search(page_html)
+    if not m:
+        return None
+    url = urljoin(base_url, m.group(1).strip())
+    return url if urlsplit(url).scheme in ("http", "https") else None
+
+
+def file_urls(page_html: str, base_url: str) -> list[str]:
+    """Attachment URLs written anywhere in the raw page, including by script; absolute, in order."""
+    out: list[str] = []
+    for m in _QUOTED_FILE.finditer(page_html):
+        url = urljoin(base_url, html.unescape(m.group(1)))
+        if urlsplit(url).scheme in ("http", "https") and url not in out:
+            out.append(url)
+    return out
+
+
+#: What an empty page of a portal says when the page is gone (a 200 "soft 404").
+_SOFT_404 = re.compile(r"页面不存在|页面已删除|已被删除|找不到(该|您要访问的)?页面|您访问的页面不存在")
+
+
+def is_soft_404(page_html: str) -> bool:
+    """True for a 200 page that only says the page does not exist."""
+    title = re.search(r"<title>(.*?)</title>", page_html, re.IGNORECASE | re.DOTALL)
+    if title and ("404" in title.group(1) or _SOFT_404.search(title.group(1))):
+        return True
+    text = re.sub(r"<script.*?</script>|<style.*?</style>|<[^>]+>", "", page_html, flags=re.DOTALL | re.IGNORECASE)
+    return bool(_SOFT_404.search(text)) and len(squash(text)) < 400

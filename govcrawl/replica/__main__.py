@@ -10,7 +10,21 @@ import sys
 import threading
 from pathlib import Path
 
-from govcrawl.replica.web import SEED_COLUMNS, build_web
+from govcrawl.replica.web import SEED_COLUMNS, VirtualWeb, build_web
+
+
+def _web(name: str) -> VirtualWeb:
+    """The named web: ``bundled`` (the demo's), ``families`` (one portal per CMS family and
+    situation) or ``generated`` (the ~300 generated portals)."""
+    if name == "families":
+        from govcrawl.replica.fixtures import family_web
+
+        return family_web()
+    if name == "generated":
+        from govcrawl.replica.generate import generated_web
+
+        return generated_web()
+    return build_web()
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -19,7 +33,7 @@ def _serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    server = ReplicaServer(args.host, args.port).start()
+    server = ReplicaServer(args.host, args.port, web=_web(args.web)).start()
     print(f"REPLICA {server.proxy_url}", flush=True)
     try:
         stop.wait()
@@ -36,13 +50,13 @@ def _seeds(args: argparse.Namespace) -> int:
     with Path(args.file).open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=SEED_COLUMNS)
         writer.writeheader()
-        writer.writerows(build_web().seed_rows())
+        writer.writerows(_web(args.web).seed_rows())
     return 0
 
 
 def _truth(args: argparse.Namespace) -> int:
     Path(args.file).write_text(
-        json.dumps(build_web().truth(), ensure_ascii=False, indent=1), encoding="utf-8"
+        json.dumps(_web(args.web).truth(), ensure_ascii=False, indent=1), encoding="utf-8"
     )
     return 0
 
@@ -64,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     truth = sub.add_parser("truth", help="write the ground truth as JSON")
     truth.add_argument("file")
     truth.set_defaults(run=_truth)
+    for command in (serve, seeds, truth):
+        command.add_argument("--web", choices=("bundled", "families", "generated"), default="bundled")
     args = parser.parse_args(argv)
     return args.run(args)
 

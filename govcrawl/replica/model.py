@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.resources import files
 from typing import Any
+from urllib.parse import urlencode
 
 from govcrawl.replica.chrome import Skin, esc, not_found
-from govcrawl.replica.render import render_seed, seed_expected
+from govcrawl.replica.render import Block, blocks_html, render_documents, render_seed, seed_expected
 
 HTML = "text/html; charset=utf-8"
 CONTENT_TYPES = {
@@ -44,10 +45,22 @@ class Item:
     duplicate_of: int | None = None  # id of the item whose report this one republishes
     href: str | None = None  # the column links off-site (e.g. to an aggregator copy)
     source: str = ""  # 来源 on the info line; defaults to the site name
+    blocks: tuple[Block, ...] = ()  # a generated report's body (paragraphs and statistics tables)
+    year: int | None = None  # the year a generated report is about
+    listed_title: str | None = None  # the title as the list shows it, when it differs (no year, cut)
 
     @property
     def is_report(self) -> bool:
-        return self.seed is not None
+        return self.seed is not None or bool(self.blocks)
+
+    @property
+    def report_year(self) -> int:
+        """The year the report is about."""
+        if self.blocks:
+            assert self.year is not None
+            return self.year
+        assert self.seed is not None
+        return seed_expected(self.seed)["identity"]["year"]
 
 
 @dataclass(frozen=True)
@@ -68,7 +81,8 @@ class Portal:
 
     @property
     def homepage(self) -> str:
-        return f"http://{self.host}/"
+        """The portal URL of the seed list (option ``seed_path``: a listed URL that is not the root)."""
+        return f"http://{self.host}{self.options.get('seed_path', '/')}"
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,14 @@ class Request:
     path: str
     query: Mapping[str, str]
     form: Mapping[str, str]
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """The Cookie header as a dict."""
+        raw = next((v for k, v in self.headers.items() if k.lower() == "cookie"), "")
+        pairs = (c.strip().split("=", 1) for c in raw.split(";") if "=" in c)
+        return {k: v for k, v in pairs}
 
 
 @dataclass(frozen=True)
@@ -89,6 +111,8 @@ class Response:
     content_type: str = HTML
     status: int = 200
     modified: datetime | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)  # extra headers (Location, Set-Cookie…)
+    delay: float = 0.0  # seconds the host takes to answer
 
     @property
     def etag(self) -> str:
@@ -103,21 +127,58 @@ def day(date: str) -> datetime:
     return datetime.strptime(date, "%Y-%m-%d").replace(hour=1, tzinfo=UTC)
 
 
-class Site:
-    """A virtual host: static pages by path, dynamic handlers by path, a 404 page."""
+@dataclass(frozen=True)
+class Conditions:
+    """How a host misbehaves, after real portals (all off by default).
 
-    def __init__(self, host: str, not_found_html: str, robots: bool = True) -> None:
+    ``encoding`` GBK/GB2312 pages, with the charset in the Content-Type header or only in the
+    page's meta tag; ``soft404`` missing pages answer 200 saying 页面不存在; ``challenge`` a client
+    without the cookie a script sets gets 412 and that script (a browser runs it and reloads);
+    ``robots_disallow`` paths robots.txt forbids; ``delay`` seconds before every answer.
+    """
+
+    encoding: str = "utf-8"
+    charset_header: bool = True
+    soft404: bool = False
+    challenge: bool = False
+    robots_disallow: tuple[str, ...] = ()
+    delay: float = 0.0
+
+
+CHALLENGE_COOKIE = "rs_token"
+
+
+def _challenge_page(token: str) -> bytes:
+    # What a 瑞数-style shield sends a client without its cookie: a script that sets it and reloads.
+    return (
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title></title>"
+        f'<script type="text/javascript">document.cookie = "{CHALLENGE_COOKIE}={token}; path=/";'
+        "location.reload();</script></head><body></body></html>"
+    ).encode()
+
+
+class Site:
+    """A virtual host: static pages by path, dynamic handlers by path, a 404 page, its conditions."""
+
+    def __init__(
+        self, host: str, not_found_html: str, robots: bool = True, conditions: Conditions | None = None
+    ) -> None:
         self.host = host
+        self.conditions = conditions or Conditions()
         self.pages: dict[str, Response] = {}
         self.handlers: dict[str, Handler] = {}
         self._not_found = Response(not_found_html.encode("utf-8"), status=404)
+        self._token = hashlib.sha1(host.encode()).hexdigest()[:16]
+        if self.conditions.soft404:
+            self._not_found = Response(not_found_html.encode("utf-8"), status=200)
         if robots:
-            self.add("/robots.txt", b"User-agent: *\nDisallow:\n", CONTENT_TYPES["txt"])
+            rules = "".join(f"Disallow: {p}\n" for p in self.conditions.robots_disallow) or "Disallow:\n"
+            self.add("/robots.txt", f"User-agent: *\n{rules}".encode(), CONTENT_TYPES["txt"])
 
     @classmethod
-    def for_skin(cls, host: str, skin: Skin) -> Site:
+    def for_skin(cls, host: str, skin: Skin, conditions: Conditions | None = None) -> Site:
         """A portal host with the skin's 404 page and stylesheet."""
-        site = cls(host, not_found(skin))
+        site = cls(host, not_found(skin), conditions=conditions)
         css = (files("govcrawl.replica") / "assets" / "portal.css").read_bytes()
         site.add(f"/images/{skin.css_prefix}_style.css", css, CONTENT_TYPES["css"])
         return site
@@ -125,18 +186,38 @@ class Site:
     def add(
         self, path: str, body: str | bytes, content_type: str = HTML, modified: datetime | None = None
     ) -> str:
-        """Serve ``body`` at ``path``; returns the absolute URL."""
-        data = body.encode("utf-8") if isinstance(body, str) else body
-        self.pages[path] = Response(data, content_type, modified=modified)
+        """Serve ``body`` at ``path``; returns the absolute URL. HTML text takes the site's encoding."""
+        if isinstance(body, str):
+            body, content_type = self._encode(body, content_type)
+        self.pages[path] = Response(body, content_type, modified=modified)
         return self.url(path)
+
+    def _encode(self, text: str, content_type: str) -> tuple[bytes, str]:
+        enc = self.conditions.encoding
+        if content_type != HTML or enc == "utf-8":
+            return text.encode("utf-8"), content_type
+        text = text.replace('<meta charset="utf-8">', f'<meta charset="{enc}">', 1)
+        header = f"text/html; charset={enc}" if self.conditions.charset_header else "text/html"
+        return text.encode(enc, "xmlcharrefreplace"), header
 
     def url(self, path: str) -> str:
         return f"http://{self.host}{path}"
 
     def respond(self, req: Request) -> Response:
-        """The response for ``req``: a handler, a static page (GET/HEAD/POST alike), or 404."""
+        """The response for ``req``: the challenge, a handler, a static page (GET/HEAD/POST alike), or 404."""
+        resp = self._respond(req)
+        delay = self.conditions.delay
+        return Response(resp.body, resp.content_type, resp.status, resp.modified, resp.headers, delay) if delay else resp
+
+    def _respond(self, req: Request) -> Response:
+        if self.conditions.challenge and req.cookies.get(CHALLENGE_COOKIE) != self._token:
+            return Response(_challenge_page(self._token), HTML, 412)
         if req.path in self.handlers:
             return self.handlers[req.path](req)
+        if req.query:  # a file served at a URL with a query (download.jsp?…&wbfileid=…)
+            found = self.pages.get(f"{req.path}?{urlencode(req.query)}")
+            if found:
+                return found
         path = req.path
         if path.endswith("/"):
             path += "index.html"
@@ -145,8 +226,18 @@ class Site:
 
 def document(item: Item) -> tuple[bytes, str]:
     """The bytes and content type of a report item's published document."""
+    if item.blocks:
+        return render_documents([item.blocks], item.fmt)[0], CONTENT_TYPES[item.fmt]
     assert item.seed is not None
     return render_seed(item.seed, item.fmt), CONTENT_TYPES[item.fmt]
+
+
+def report_html(item: Item) -> str:
+    """A report item's body as an HTML fragment (for reports published as the article itself)."""
+    if item.blocks:
+        return blocks_html(item.blocks)
+    assert item.seed is not None
+    return render_seed(item.seed, "html").decode("utf-8")
 
 
 @dataclass
@@ -156,6 +247,8 @@ class PortalTruth:
     portal: Portal
     column_url: str
     needs_browser: bool
+    #: The failure class a crawler should record for this portal (None: it works).
+    failure: str | None = None
     reports: list[dict] = field(default_factory=list)
     non_reports: list[str] = field(default_factory=list)
     _urls: dict[int, str] = field(default_factory=dict)
@@ -166,14 +259,13 @@ class PortalTruth:
         if not item.is_report:
             self.non_reports.append(page_url or url)
             return
-        assert item.seed is not None
         self.reports.append(
             {
                 "url": url,
                 "page_url": page_url or url,
                 "seed": item.seed,
                 "format": item.fmt,
-                "year": seed_expected(item.seed)["identity"]["year"],
+                "year": item.report_year,
                 "title": item.title,
                 "duplicate_of": item.duplicate_of,
             }
@@ -183,6 +275,9 @@ class PortalTruth:
         """The JSON-able entry: duplicate_of resolved from item id to URL."""
         p = self.portal
         reports = [{**r, "duplicate_of": self._urls.get(r["duplicate_of"])} for r in self.reports]
+        # A portal a polite crawler cannot get into has no reports to find; they are kept as withheld.
+        withheld = reports if self.failure else []
+        reports = [] if self.failure else reports
         return {
             "host": p.host,
             "division_code": p.division_code,
@@ -191,9 +286,11 @@ class PortalTruth:
             "homepage": p.homepage,
             "column_url": self.column_url,
             "needs_browser": self.needs_browser,
-            "alive": True,
+            "alive": self.failure is None,
+            "failure": self.failure,
             "reports": reports,
             "non_reports": list(self.non_reports),
+            "withheld": withheld,
         }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +23,17 @@ _BAD_GATEWAY = (
     b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center>"
     b"<hr><center>nginx</center></body></html>"
 )
+_GATEWAY_TIMEOUT = (
+    b"<html><head><title>504 Gateway Time-out</title></head><body><center><h1>504 Gateway Time-out</h1>"
+    b"</center><hr><center>nginx</center></body></html>"
+)
+
+#: How the proxy answers for a host it cannot reach, by the cause (as squid does: status + X-Squid-Error).
+UNREACHABLE = {
+    "dns": Response(_BAD_GATEWAY, HTML, 502, headers={"X-Squid-Error": "ERR_DNS_FAIL 0"}),
+    "refused": Response(_BAD_GATEWAY, HTML, 502, headers={"X-Squid-Error": "ERR_CONNECT_FAIL 111"}),
+    "timeout": Response(_GATEWAY_TIMEOUT, HTML, 504, headers={"X-Squid-Error": "ERR_READ_TIMEOUT 0"}),
+}
 
 
 def _is_fresh(headers, resp: Response) -> bool:
@@ -76,11 +88,16 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)) if raw else {}
-        req = Request(method, parts.path or "/", dict(parse_qsl(parts.query, keep_blank_values=True)), form)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        req = Request(method, parts.path or "/", query, form, dict(self.headers.items()))
         resp = self.server.web.respond(host, req)
         if resp is None:
             resp = Response(_BAD_GATEWAY, HTML, 502)
-        elif method == "GET" and _is_fresh(self.headers, resp):
+        elif isinstance(resp, str):
+            resp = UNREACHABLE[resp]
+        if resp.delay:
+            time.sleep(resp.delay)
+        if method == "GET" and _is_fresh(self.headers, resp):
             resp = Response(b"", resp.content_type, 304, resp.modified)
         self._send(resp, url, body=method != "HEAD")
 
@@ -101,6 +118,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(resp.status)
         self.send_header("Content-Type", resp.content_type)
         self.send_header("Content-Length", str(len(resp.body)))
+        for name, value in resp.headers.items():
+            self.send_header(name, value)
         if resp.modified is not None:
             self.send_header("Last-Modified", format_datetime(resp.modified, usegmt=True))
             self.send_header("ETag", resp.etag)

@@ -191,9 +191,12 @@ def add_docx_table(doc: DocxDocument, table: GridTable) -> DocxTable:
             col.width = width
             for cell in col.cells:
                 cell.width = width
+    # The cells once, before any merge: Table.cell() re-walks the whole table on every call. Spans
+    # never overlap, so a span's corner cells are still unmerged when its turn comes.
+    grid = [list(row.cells) for row in t.rows]
     for r, c, cell in table.placed():
-        target = t.cell(r, c)
+        target = grid[r][c]
         if cell.rowspan > 1 or cell.colspan > 1:
-            target = target.merge(t.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
+            target = target.merge(grid[r + cell.rowspan - 1][c + cell.colspan - 1])
         target.text = cell.text
     return t

@@ -12,16 +12,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from govcrawl.replica.chrome import Skin
-from govcrawl.replica.families import aggregator, hanweb, jslist, static, trs
+from govcrawl.replica.families import aggregator, apilist, hanweb, jslist, shapes, static, trs
 from govcrawl.replica.families.aggregator import Aggregator, AggregatorDoc
-from govcrawl.replica.model import Builder, Item, Portal, Request, Response, Site
+from govcrawl.replica.model import HTML, Builder, Item, Portal, Request, Response, Site, render_documents
 from govcrawl.replica.render import render_many
 
 FAMILIES: dict[str, Builder] = {
     "trs": trs.build,
     "hanweb": hanweb.build,
+    "hanweb_annual": hanweb.build_annual,
     "jslist": jslist.build,
     "static": static.build,
+    "gkmlpt": apilist.build_gkmlpt,
+    "fujian": apilist.build_fujian,
+    **{name: shapes.build for name in shapes.SHAPES},
 }
 
 SEED_COLUMNS = ("division_code", "province", "prefecture", "name", "level", "portal_url")
@@ -29,7 +33,11 @@ SEED_COLUMNS = ("division_code", "province", "prefecture", "name", "level", "por
 
 @dataclass(frozen=True)
 class DeadPortal:
-    """A listed portal URL whose host never answers (the proxy replies 502)."""
+    """A listed portal URL that yields nothing: its host never answers, or answers in a loop.
+
+    ``cause``: ``dns`` (no such host: the proxy answers 502), ``refused`` (502, connection refused),
+    ``timeout`` (504) or ``redirect_loop`` (/ and /index.html redirect to each other).
+    """
 
     host: str
     division_code: str
@@ -37,6 +45,7 @@ class DeadPortal:
     prefecture: str
     name: str
     level: str = "county"
+    cause: str = "dns"
 
 
 def _nav(gk_title: str, gk_href: str, service: str, interact: str) -> tuple[tuple[str, str], ...]:
@@ -332,16 +341,20 @@ class VirtualWeb:
         portals: Sequence[dict],
         seed_rows: Sequence[dict],
         dead: Sequence[dict],
+        unreachable: Mapping[str, str] | None = None,
     ):
         self.sites = dict(sites)
         self._portals = list(portals)
         self._seed_rows = list(seed_rows)
         self._dead = list(dead)
+        self.unreachable = dict(unreachable or {})
 
-    def respond(self, host: str, req: Request) -> Response | None:
-        """The response of ``host`` to ``req``; None when no such host is served (a dead portal)."""
-        site = self.sites.get(host.lower().split(":", 1)[0])
-        return site.respond(req) if site else None
+    def respond(self, host: str, req: Request) -> Response | str | None:
+        """The response of ``host`` to ``req``; the cause when it is unreachable (``refused``,
+        ``timeout``), None when no such host exists (the proxy's 502)."""
+        name = host.lower().split(":", 1)[0]
+        site = self.sites.get(name)
+        return site.respond(req) if site else self.unreachable.get(name)
 
     def truth(self) -> dict:
         """Ground truth: per portal its column, reports and non-reports; distinct report count."""
@@ -362,13 +375,19 @@ def build_web(
     render_many(
         (i.seed, i.fmt) for p in portals for i in p.items if i.seed and i.fmt != "html" and not i.href
     )
+    for fmt in ("docx", "pdf", "doc"):  # generated reports: one soffice run per format
+        render_documents([i.blocks for p in portals for i in p.items if i.blocks and i.fmt == fmt], fmt)
     sites: dict[str, Site] = {}
     truths = []
     rows = []
     for portal in portals:
-        site, truth = FAMILIES[portal.family](portal)
-        sites[portal.host] = site
-        truths.append(truth.as_dict())
+        built, truth = FAMILIES[portal.family](portal)
+        truth.failure = portal.options.get("expect_failure")
+        for site in [built] if isinstance(built, Site) else built:
+            _merge(sites, site)
+        entry = truth.as_dict()
+        entry["hosts"] = sorted({built.host} if isinstance(built, Site) else {s.host for s in built})
+        truths.append(entry)
         rows.append(
             dict(
                 zip(
@@ -388,8 +407,13 @@ def build_web(
     for agg in aggregators:
         sites[agg.host] = aggregator.build(agg)
     dead_rows = []
+    unreachable = {}
     for d in dead:
         url = f"http://{d.host}/"
+        if d.cause == "redirect_loop":
+            sites[d.host] = _redirect_loop(d.host)
+        elif d.cause != "dns":
+            unreachable[d.host] = d.cause
         rows.append(
             dict(
                 zip(
@@ -399,5 +423,31 @@ def build_web(
                 )
             )
         )
-        dead_rows.append({"host": d.host, "division_code": d.division_code, "name": d.name, "homepage": url})
-    return VirtualWeb(sites, truths, rows, dead_rows)
+        dead_rows.append(
+            {"host": d.host, "division_code": d.division_code, "name": d.name, "homepage": url, "failure": d.cause}
+        )
+    return VirtualWeb(sites, truths, rows, dead_rows, unreachable)
+
+
+def _merge(sites: dict[str, Site], site: Site) -> None:
+    """Add ``site``; a host several portals share (a province's disclosure platform) gets all their pages."""
+    if site.host not in sites:
+        sites[site.host] = site
+        return
+    shared = sites[site.host]
+    for path, resp in site.pages.items():
+        shared.pages.setdefault(path, resp)
+    for path, handler in site.handlers.items():
+        shared.handlers.setdefault(path, handler)
+
+
+def _redirect_loop(host: str) -> Site:
+    """A host whose / and /index.html redirect to each other."""
+    site = Site(host, "<html><body>404</body></html>")
+
+    def to(target: str):
+        return lambda req: Response(b"", HTML, 302, headers={"Location": f"http://{host}{target}"})
+
+    site.handlers["/"] = to("/index.html")
+    site.handlers["/index.html"] = to("/")
+    return site

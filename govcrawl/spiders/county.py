@@ -8,26 +8,41 @@ what a fetched document is, and whether it is kept, is decided by the pipelines.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import FormRequest, Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy_playwright.page import PageMethod
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
+from govcrawl.config import database_url
 from govcrawl.discover import families
 from govcrawl.discover.families import ListRequest, scripted
-from govcrawl.discover.links import Link, column_score, disclosure_score, extract_links, next_page_links
+from govcrawl.discover.links import (
+    ATTACHMENT_EXTENSIONS,
+    Link,
+    column_score,
+    disclosure_score,
+    extract_links,
+    file_urls,
+    is_soft_404,
+    next_page_links,
+    redirect_target,
+    sub_column,
+)
 from govcrawl.discover.scope import in_scope, is_aggregator
 from govcrawl.identify import is_report_title
 from govcrawl.items import CrawlError, FetchedDocument
 from govcrawl.records import Capture
 from govcrawl.seeds import Portal, load_seeds, select
+from govcrawl.store.archive import Archive
 
 #: Hops from the homepage through 政府信息公开 / 政务公开 pages before giving up on finding the column.
 MAX_HOPS = 2
@@ -35,8 +50,76 @@ MAX_HOPS = 2
 MAX_COLUMNS_PER_PAGE = 4
 #: Disclosure pages followed per page on the way to the column.
 MAX_DISCLOSURE_PER_PAGE = 3
+#: Levels of sub-columns (year, then unit) followed below a column.
+MAX_SUB_DEPTH = 2
+#: Script redirects (shell homepages) followed in a row.
+MAX_SHELL_REDIRECTS = 2
 #: Milliseconds a browser-rendered list page may take to settle.
 RENDER_TIMEOUT_MS = 15000
+#: Statuses of script challenges (瑞数 412, 加速乐 521): a real browser passes them by running the page.
+CHALLENGE_STATUSES = (412, 521)
+
+
+@dataclass
+class PortalRun:
+    """What one portal's crawl found this run: its health record in the making."""
+
+    portal: Portal
+    pages: int = 0
+    columns: list[str] = field(default_factory=list)  # column candidates followed
+    column_url: str | None = None  # the column whose list gave reports
+    reports: int = 0
+    failure: str | None = None  # why the way in failed (homepage or column hint unusable)
+    robots: bool = False  # a page on the way was forbidden by robots.txt
+    browser: bool = False  # the portal answers plain clients with a script challenge
+    hosts: set[str] = field(default_factory=set)  # the unit's other government hosts reached by its nav
+    rediscovering: bool = False
+
+    def failure_class(self) -> str | None:
+        """The portal's failure class for the health record (None: reports found)."""
+        if self.reports:
+            return None
+        if self.failure:
+            return self.failure
+        if not self.pages:
+            # Asked for, never answered, never failed: its redirects led back to a URL already
+            # fetched (a loop the duplicate filter cut short).
+            return "http_error"
+        if self.robots:
+            return "robots"
+        return "empty_column" if self.columns else "no_column"
+
+
+def failure_class(failure: Failure) -> tuple[str, str, int | None]:
+    """(error kind for the error record, health failure class, HTTP status) of a failed request."""
+    if failure.check(HttpError):
+        response = failure.value.response
+        status = response.status
+        squid = (response.headers.get("X-Squid-Error") or b"").decode("latin-1")
+        if status in CHALLENGE_STATUSES or status == 403:
+            cls = "blocked"
+        elif "ERR_CONNECT_FAIL" in squid:
+            cls = "refused"
+        elif status == 504 or "TIMEOUT" in squid:
+            cls = "timeout"
+        elif status == 502 or "ERR_DNS_FAIL" in squid:
+            cls = "dns"
+        else:
+            cls = "http_error"
+        return f"http_{status}", cls, status
+    if failure.check(DNSLookupError):
+        return "dns", "dns", None
+    if failure.check(ConnectionRefusedError):
+        return "refused", "refused", None
+    if failure.check(TimeoutError, TCPTimedOutError):
+        return "timeout", "timeout", None
+    if failure.check(IgnoreRequest):
+        message = str(failure.value).lower()
+        if "robots" in message:
+            return "robots", "robots", None
+        if "redirect" in message:
+            return "redirect_loop", "http_error", None
+    return type(failure.value).__name__, "http_error", None
 
 
 class CountySpider(scrapy.Spider):
@@ -56,109 +139,208 @@ class CountySpider(scrapy.Spider):
         self.province = province
         self.division = division
         self.seeds_file = seeds
-        #: Per portal: did any page lead to a column, did any fetch fail.
-        self.columns_found: dict[str, set[str]] = defaultdict(set)
         self.portals: list[Portal] = []
+        #: Per seed portal URL: what its crawl found so far.
+        self.runs: dict[str, PortalRun] = {}
 
     async def start(self) -> AsyncIterator[Any]:
-        """One request per selected portal's homepage; seed-row problems become recorded errors."""
+        """Per selected portal: its last good column first when there is one, else its homepage."""
         portals, problems = load_seeds([self.seeds_file] if self.seeds_file else None)
         for problem in problems:
             self.logger.warning("seed row skipped: %s", problem)
-            yield CrawlError(problem.source, None, "discover", "bad_seed_row", problem.message)
+            yield CrawlError(problem.source, None, "seed", "bad_seed_row", problem.message)
         self.portals = select(portals, self.province, self.division)
         self.logger.info("crawling %d portals", len(self.portals))
         self.crawler.stats.set_value("govcrawl/portals", len(self.portals))
+        hints = self._column_hints()
         for portal in self.portals:
-            yield Request(
-                portal.portal_url,
-                callback=self.parse_portal_page,
-                errback=self.on_error,
-                meta={"portal": portal, "hop": 0},
-            )
+            self.runs[portal.portal_url] = PortalRun(portal)
+            hint = hints.get(portal.division_code)
+            if hint and in_scope(hint, portal.host):
+                self.crawler.stats.inc_value("govcrawl/column_hints")
+                self.runs[portal.portal_url].columns.append(hint)
+                yield self._list_request(ListRequest(hint), portal, column=hint, hint=True)
+            else:
+                yield self._homepage(portal)
+
+    def _column_hints(self) -> dict[str, str]:
+        """The last good column URL per division, from the archive's health records."""
+        url = self.settings.get("GOVCRAWL_DATABASE_URL") or database_url()
+        archive = Archive(url)
+        try:
+            return {
+                p.division_code: hint
+                for p in self.portals
+                if (hint := archive.last_good_column(p.division_code))
+            }
+        except Exception as exc:  # no archive yet (first run): discover everything
+            self.logger.info("no column hints: %s", exc)
+            return {}
+        finally:
+            archive.close()
+
+    def _homepage(self, portal: Portal) -> Request:
+        return self._request(portal.portal_url, portal, self.parse_portal_page, {"hop": 0, "homepage": True})
+
+    def _run(self, portal: Portal) -> PortalRun:
+        return self.runs.setdefault(portal.portal_url, PortalRun(portal))
+
+    def _request(self, url: str, portal: Portal, callback, meta: dict[str, Any], **kw: Any) -> Request:
+        """A GET for ``portal``: in Chromium when the portal challenges plain clients."""
+        meta = {"portal": portal, **meta}
+        if self._run(portal).browser:
+            meta.update(_browser_meta())
+            kw["dont_filter"] = True
+        return Request(url, callback=callback, errback=self.on_error, meta=meta, **kw)
+
+    def _count_page(self, response: Response) -> PortalRun:
+        run = self._run(response.meta["portal"])
+        run.pages += 1
+        return run
 
     # -- navigation: homepage and disclosure pages -------------------------------------------------
 
     def parse_portal_page(self, response: Response) -> Iterator[Any]:
         """A homepage or 政府信息公开 page: follow the 年报 column, else go one hop deeper."""
+        run = self._count_page(response)
         if not isinstance(response, TextResponse):
             return
         portal: Portal = response.meta["portal"]
-        links = self._links(response, portal)
+        links = self._links(response, portal, navigation=True)
+        if response.status in CHALLENGE_STATUSES and not links:  # the browser did not get past it either
+            run.failure = run.failure or "blocked"
+            return
+        if response.meta.get("homepage") and is_soft_404(response.text):
+            run.failure = "soft404"
+            return
+        shells = response.meta.get("shells", 0)
+        target = redirect_target(response.text, response.url)
+        if target and len(links) < 3 and shells < MAX_SHELL_REDIRECTS and self._allowed(target, portal):
+            yield self._request(target, portal, self.parse_portal_page, {**_nav_meta(response), "shells": shells + 1})
+            return
         yield from self._follow_reports(response, portal, links)
         scored = sorted(((column_score(x), x) for x in links), key=lambda p: -p[0])
         best = scored[0][0] if scored else 0
         columns = _unique([x for s, x in scored if s and s >= min(best, 10)])[:MAX_COLUMNS_PER_PAGE]
         for link in columns:
-            self.columns_found[portal.division_code].add(link.url)
+            self._admit(link.url, portal)
+            run.columns.append(link.url)
             yield self._list_request(ListRequest(link.url), portal, column=link.url)
         hop = response.meta["hop"]
         # Without a column confirmed by its link text, look one hop deeper as well.
         if best < 10 and hop < MAX_HOPS:
             ranked = sorted(((disclosure_score(x), x) for x in links), key=lambda p: -p[0])
             for link in _unique([x for s, x in ranked if s > 0])[:MAX_DISCLOSURE_PER_PAGE]:
-                yield response.follow(
-                    link.url,
-                    callback=self.parse_portal_page,
-                    errback=self.on_error,
-                    meta={"portal": portal, "hop": hop + 1},
-                )
+                self._admit(link.url, portal)
+                yield self._request(link.url, portal, self.parse_portal_page, {"hop": hop + 1})
 
     # -- the column: list pages and list APIs ------------------------------------------------------
 
-    def _list_request(self, spec: ListRequest, portal: Portal, column: str, render: bool = False) -> Request:
-        meta: dict[str, Any] = {"portal": portal, "column": column, "list_request": spec}
-        if render:
-            meta.update(
-                playwright=True,
-                playwright_page_methods=[
-                    PageMethod("wait_for_load_state", "networkidle", timeout=RENDER_TIMEOUT_MS),
-                ],
-            )
+    def _list_request(
+        self,
+        spec: ListRequest,
+        portal: Portal,
+        column: str,
+        render: bool = False,
+        hint: bool = False,
+        year: int | None = None,
+        depth: int = 0,
+    ) -> Request:
+        meta: dict[str, Any] = {
+            "portal": portal, "column": column, "list_request": spec, "hint": hint, "year": year, "sub_depth": depth,
+        }
+        if render or (self._run(portal).browser and spec.payload == "html"):
+            meta.update(_browser_meta())
         if spec.method == "POST":
             return FormRequest(
                 spec.url, formdata=spec.formdata, callback=self.parse_list, errback=self.on_error, meta=meta
             )
-        return Request(spec.url, callback=self.parse_list, errback=self.on_error, meta=meta, dont_filter=render)
+        return Request(
+            spec.url, callback=self.parse_list, errback=self.on_error, meta=meta, dont_filter="playwright" in meta
+        )
 
     def parse_list(self, response: Response) -> Iterator[Any]:
         """A list page (or list API answer): queue the rest of the list and every report on it."""
+        self._count_page(response)
         if not isinstance(response, TextResponse):
             return
         portal: Portal = response.meta["portal"]
         column: str = response.meta["column"]
         spec: ListRequest = response.meta["list_request"]
+        year: int | None = response.meta.get("year")
         if spec.payload != "html":
             links, more = families.read_payload(spec, response.text, response.url)
-            yield from self._follow_reports(response, portal, [x for x in links if in_scope(x.url, portal.host)])
+            yield from self._follow_reports(
+                response, portal, [x for x in links if self._allowed(x.url, portal)], year, column
+            )
             for next_spec in more:
-                yield self._list_request(next_spec, portal, column)
+                yield self._list_request(next_spec, portal, column, year=year)
+            return
+        if is_soft_404(response.text):
+            yield from self._rediscover(response, portal)
             return
         links = self._links(response, portal)
-        reports = yield from self._follow_reports(response, portal, links)
+        reports = yield from self._follow_reports(response, portal, links, year, column)
         more = families.list_requests(response.text, response.url)
         for next_spec in more:
-            yield self._list_request(next_spec, portal, column)
+            yield self._list_request(next_spec, portal, column, year=year, depth=response.meta["sub_depth"])
         for link in next_page_links(links):
-            yield self._list_request(ListRequest(link.url), portal, column)
+            yield self._list_request(ListRequest(link.url), portal, column, year=year, depth=response.meta["sub_depth"])
+        subs = 0
+        if response.meta["sub_depth"] < MAX_SUB_DEPTH:
+            for link in _unique(links):
+                kind = sub_column(link)
+                if kind and not link.is_attachment and families.report_title(link) is None:
+                    subs += 1
+                    sub_year = kind[1] if kind[0] == "year" else year
+                    yield self._list_request(
+                        ListRequest(link.url), portal, column, year=sub_year, depth=response.meta["sub_depth"] + 1
+                    )
         rendered = "playwright" in response.flags or response.meta.get("playwright")
-        if not reports and not more and not rendered and scripted.builds_list_by_script(response.text):
+        if not reports and not more and not subs and not rendered and scripted.builds_list_by_script(response.text):
             self.crawler.stats.inc_value("govcrawl/rendered_lists")
-            yield self._list_request(ListRequest(response.url), portal, column, render=True)
+            yield self._list_request(ListRequest(response.url), portal, column, render=True, year=year)
+        elif response.meta.get("hint") and not reports and not more and not subs:
+            yield from self._rediscover(response, portal)
 
-    def _follow_reports(self, response: Response, portal: Portal, links: list[Link]) -> Iterator[Any]:
-        """Requests for the report-like links among ``links``; returns how many there were."""
+    def _rediscover(self, response: Response, portal: Portal) -> Iterator[Any]:
+        """The last good column is gone (404, soft 404, empty): find the column from the homepage again."""
+        run = self._run(portal)
+        if response.meta.get("hint") and not run.rediscovering:
+            run.rediscovering = True
+            run.columns.clear()
+            self.crawler.stats.inc_value("govcrawl/column_hints_failed")
+            yield self._homepage(portal)
+
+    def _follow_reports(
+        self,
+        response: Response,
+        portal: Portal,
+        links: list[Link],
+        year: int | None = None,
+        column: str | None = None,
+    ) -> Iterator[Any]:
+        """Requests for the report-like links among ``links``; returns how many there were.
+
+        A link counts when its text or title is a report title, when a family's URL shape marks it as
+        a report, or, inside a per-year sub-column, when the title is one once the year is added.
+        """
         count = 0
+        run = self._run(portal)
         for link in _unique(links):
-            if not is_report_title(link.label):
+            title = _report_title(link, year)
+            if title is None:
                 continue
             count += 1
+            run.reports += 1
+            if column and run.column_url is None:
+                run.column_url = column
             callback = self.parse_attachment if link.is_attachment else self.parse_report
-            yield Request(
+            yield self._request(
                 link.url,
-                callback=callback,
-                errback=self.on_error,
-                meta={"portal": portal, "link_text": link.label, "parent_title": link.label},
+                portal,
+                callback,
+                {"link_text": link.label, "parent_title": title},
                 headers={"Referer": response.url},
             )
         return count
@@ -166,26 +348,37 @@ class CountySpider(scrapy.Spider):
     # -- documents ---------------------------------------------------------------------------------
 
     def parse_report(self, response: Response) -> Iterator[Any]:
-        """A report page: the page itself, and its attachments (the report may live in a file)."""
+        """A report page: the page itself, and its attachments (the report may live in a file).
+
+        Attachments are the page's file links and file URLs its scripts write (document.write).
+        """
+        self._count_page(response)
         portal: Portal = response.meta["portal"]
         if not isinstance(response, TextResponse):
             yield self._document(response, "attachment")
             return
         kind = "aggregator" if is_aggregator(response.url) else "article"
-        yield self._document(response, kind)
         title = response.meta.get("link_text")
-        for link in _unique(self._links(response, portal)):
-            if link.is_attachment:
-                yield Request(
-                    link.url,
-                    callback=self.parse_attachment,
-                    errback=self.on_error,
-                    meta={"portal": portal, "link_text": link.label, "parent_title": title},
-                    headers={"Referer": response.url},
-                )
+        linked = [x for x in self._links(response, portal) if x.is_attachment]
+        scripted_files = [u for u in file_urls(response.text, response.url) if self._allowed(u, portal)]
+        files = list(dict.fromkeys([x.url for x in linked] + scripted_files))
+        # A page whose files are written by script or named only by their link text (download.jsp?…)
+        # is a wrapper the way a page of plain file links is, but extraction cannot tell: such a
+        # wrapper is not passed on as a document, its files are.
+        if kind == "aggregator" or not files or any(_path_names_file(x.url) for x in linked):
+            yield self._document(response, kind)
+        for url in files:
+            yield Request(
+                url,
+                callback=self.parse_attachment,
+                errback=self.on_error,
+                meta={"portal": portal, "link_text": title, "parent_title": title},
+                headers={"Referer": response.url},
+            )
 
     def parse_attachment(self, response: Response) -> Iterator[Any]:
         """A linked file (PDF, DOC, DOCX, WPS...)."""
+        self._count_page(response)
         yield self._document(response, "attachment")
 
     def _document(self, response: Response, kind: str) -> FetchedDocument:
@@ -209,33 +402,106 @@ class CountySpider(scrapy.Spider):
         )
         return FetchedDocument(capture, response.meta["portal"], kind, response.meta.get("parent_title"))
 
-    # -- failures ----------------------------------------------------------------------------------
+    # -- failures ---------------------------------------------------------------------------------
 
-    def on_error(self, failure: Failure) -> Iterator[CrawlError]:
-        """Record a failed request; the crawl goes on."""
+    def on_error(self, failure: Failure) -> Iterator[Any]:
+        """Record a failed request; a script challenge is retried in Chromium; the crawl goes on."""
         request = failure.request  # type: ignore[attr-defined]
-        portal = request.meta.get("portal")
-        status = None
-        if failure.check(HttpError):
-            status = failure.value.response.status
-            kind = f"http_{status}"
-        elif failure.check(DNSLookupError):
-            kind = "dns"
-        elif failure.check(ConnectionRefusedError):
-            kind = "refused"
-        elif failure.check(TimeoutError, TCPTimedOutError):
-            kind = "timeout"
-        else:
-            kind = type(failure.value).__name__
+        portal: Portal | None = request.meta.get("portal")
+        kind, cls, status = failure_class(failure)
+        if portal is not None:
+            run = self._run(portal)
+            run.pages += 1
+            if status in CHALLENGE_STATUSES and not request.meta.get("playwright"):
+                # A real browser runs the challenge script and is let in: so does the crawl, from now on.
+                run.browser = True
+                self.crawler.stats.inc_value("govcrawl/challenged_requests")
+                meta = {k: v for k, v in request.meta.items() if k in _OWN_META}
+                yield request.replace(meta={**meta, **_browser_meta()}, dont_filter=True)
+                return
+            if request.meta.get("homepage"):
+                run.failure = cls
+            elif request.meta.get("hint"):
+                yield from self._rediscover_after_error(request, portal)
+            elif cls == "robots":
+                run.robots = True
         self.crawler.stats.inc_value(f"govcrawl/fetch_error/{kind}")
         yield CrawlError(request.url, portal, "fetch", kind, str(failure.value)[:500], status)
 
-    def portals_without_column(self) -> list[Portal]:
-        """Portals whose pages led to no 年报 column (read by the store pipeline when the crawl ends)."""
-        return [p for p in self.portals if not self.columns_found.get(p.division_code)]
+    def _rediscover_after_error(self, request: Request, portal: Portal) -> Iterator[Any]:
+        run = self._run(portal)
+        if not run.rediscovering:
+            run.rediscovering = True
+            run.columns.clear()
+            self.crawler.stats.inc_value("govcrawl/column_hints_failed")
+            yield self._homepage(portal)
 
-    def _links(self, response: TextResponse, portal: Portal) -> list[Link]:
-        return [x for x in extract_links(response.text, response.url) if in_scope(x.url, portal.host)]
+    def portal_health(self) -> list[PortalRun]:
+        """Every selected portal's run (read by the store pipeline when the crawl ends).
+
+        Health is recorded per division: where a division has several portals, the ones that found
+        reports come last, so theirs is the record that stays.
+        """
+        return sorted((self._run(p) for p in self.portals), key=lambda r: r.reports > 0)
+
+    def _allowed(self, url: str, portal: Portal) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return in_scope(url, portal.host) or (host in self._run(portal).hosts and in_scope(url, host))
+
+    def _admit(self, url: str, portal: Portal) -> None:
+        """Let the crawl onto the host of a disclosure or column link: the unit's other government host."""
+        host = (urlsplit(url).hostname or "").lower()
+        if not in_scope(url, portal.host) and in_scope(url, host) and host.endswith(".gov.cn"):
+            self._run(portal).hosts.add(host)
+
+    def _links(self, response: TextResponse, portal: Portal, navigation: bool = False) -> list[Link]:
+        """The page's links the portal's crawl may follow; on navigation pages, also disclosure and
+        column links to other government hosts (a unit's disclosure platform lives elsewhere)."""
+        out = []
+        for link in extract_links(response.text, response.url):
+            if self._allowed(link.url, portal):
+                out.append(link)
+            elif navigation and (disclosure_score(link) >= 6 or column_score(link) >= 10):
+                host = (urlsplit(link.url).hostname or "").lower()
+                if host.endswith(".gov.cn") and in_scope(link.url, host):
+                    out.append(link)
+        return out
+
+
+def _path_names_file(url: str) -> bool:
+    return urlsplit(url).path.lower().endswith(ATTACHMENT_EXTENSIONS)
+
+
+def _report_title(link: Link, year: int | None) -> str | None:
+    """The report title ``link`` stands for, or None when it is not a report link."""
+    if is_report_title(link.label):
+        return link.label
+    title = families.report_title(link)
+    if title:
+        return title
+    if year is not None and is_report_title(f"{year}年{link.label}"):
+        return f"{year}年{link.label}"
+    return None
+
+
+#: The request meta keys the spider sets itself (the ones a retried request keeps).
+_OWN_META = frozenset(
+    {"portal", "hop", "homepage", "shells", "column", "list_request", "hint", "year", "sub_depth", "link_text", "parent_title"}
+)
+
+
+def _browser_meta() -> dict[str, Any]:
+    """Meta sending a request through Chromium, which waits for the page's scripts to settle."""
+    return {
+        "playwright": True,
+        "playwright_page_methods": [PageMethod("wait_for_load_state", "networkidle", timeout=RENDER_TIMEOUT_MS)],
+        # A challenge answers the first navigation with 412/521 and reloads: the settled page counts.
+        "handle_httpstatus_list": list(CHALLENGE_STATUSES),
+    }
+
+
+def _nav_meta(response: Response) -> dict[str, Any]:
+    return {k: response.meta[k] for k in ("hop", "homepage") if k in response.meta}
 
 
 def _unique(links: list[Link]) -> list[Link]:

@@ -23,15 +23,30 @@ class ListRequest:
     context: dict[str, str] = field(default_factory=dict)
 
 
-from govcrawl.discover.families import hanweb, scripted, trs  # noqa: E402
+from govcrawl.discover.families import apilist, hanweb, scripted, trs  # noqa: E402
 from govcrawl.discover.links import Link  # noqa: E402
 
 #: Adapters tried in order on every list page; each returns [] when the page is not its family's.
-ADAPTERS = (trs.list_requests, hanweb.list_requests)
+ADAPTERS = (trs.list_requests, hanweb.list_requests, apilist.list_requests)
 #: Readers of list payloads that are not HTML pages, by ListRequest.payload.
-PAYLOAD_READERS = {"hanweb_xml": hanweb.read_payload}
+PAYLOAD_READERS = {
+    "hanweb_xml": hanweb.read_payload,
+    "gkmlpt_json": apilist.read_payload,
+    "fujian_json": apilist.read_payload,
+}
+#: Family URL shapes that are a report whatever the link says: URL → the title to give it, or None.
+REPORT_URLS = (hanweb.annual_report_title,)
 
-__all__ = ["ADAPTERS", "PAYLOAD_READERS", "ListRequest", "read_payload", "scripted"]
+__all__ = ["ADAPTERS", "PAYLOAD_READERS", "REPORT_URLS", "ListRequest", "read_payload", "report_title", "scripted"]
+
+
+def report_title(link: Link) -> str | None:
+    """A title for a link that a family's URL shape marks as a report (e.g. Hanweb's annual-report module)."""
+    for shape in REPORT_URLS:
+        title = shape(link)
+        if title:
+            return title
+    return None
 
 
 def list_requests(page_html: str, url: str) -> list[ListRequest]:

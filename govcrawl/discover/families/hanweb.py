@@ -8,7 +8,7 @@ script; the proxy answers XML whose ``<record>`` elements wrap list HTML in CDAT
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 from lxml import etree
 
@@ -85,3 +85,15 @@ def read_payload(request: ListRequest, xml_text: str, url: str) -> tuple[list[Li
     form = {k: v for k, v in request.context.items() if k != "startrecord"}
     step = int(form["perpage"]) * PAGES_PER_CALL
     return links, [proxy_request(url, form, start) for start in range(1 + step, total + 1, step)]
+
+
+ANNUAL_REPORT_PATH = "/module/xxgk/xxgkAnnualReport.jsp"
+
+
+def annual_report_title(link: Link) -> str | None:
+    """``xxgkAnnualReport.jsp?area=…&fbtime=YYYY`` is one unit's report for YEAR: a title saying so."""
+    parts = urlsplit(link.url)
+    if not parts.path.endswith(ANNUAL_REPORT_PATH):
+        return None
+    year = parse_qs(parts.query).get("fbtime", [""])[0]
+    return f"{year}年政府信息公开工作年度报告" if re.fullmatch(r"(19|20)\d{2}", year) else None

@@ -10,8 +10,27 @@ from collections.abc import Sequence
 
 from govcrawl.replica import chrome
 from govcrawl.replica.chrome import Link, esc
-from govcrawl.replica.model import Item, Portal, PortalTruth, Site, day, document, paragraphs_html
-from govcrawl.replica.render import render_seed
+from govcrawl.replica.model import (
+    Conditions,
+    Item,
+    Portal,
+    PortalTruth,
+    Site,
+    day,
+    document,
+    paragraphs_html,
+    report_html,
+)
+
+
+def portal_site(portal: Portal) -> Site:
+    """The portal's host, with the conditions its options name (encoding, challenge, soft 404…)."""
+    return Site.for_skin(portal.host, portal.skin, portal.options.get("conditions") or Conditions())
+
+
+def listed_title(item: Item) -> str:
+    """The title a column list shows for ``item``."""
+    return item.listed_title or item.title
 
 
 def publish(
@@ -28,7 +47,8 @@ def publish(
     """Serve ``item`` as an article at ``page_path`` (its document at ``attach_path``); returns the page URL.
 
     ``container`` is the opening tag the CMS wraps article bodies in; ``meta`` adds the
-    ArticleTitle / PubDate / ContentSource / ColumnName tags the CMS writes.
+    ArticleTitle / PubDate / ContentSource / ColumnName tags the CMS writes. With the portal
+    option ``script_attachments`` the attachment link is written by script (document.write).
     """
     source = item.source or portal.skin.site_name
     modified = day(item.date)
@@ -38,14 +58,13 @@ def publish(
         data, ctype = document(item)
         doc_url = site.add(attach_path, data, ctype, modified)
         name = f"{item.title}.{item.fmt}"
-        body = (
-            f'<p style="text-indent:2em">{esc(item.title)}，详见附件。</p>\n'
-            f'<p>附件：<a href="{esc(attach_path)}" target="_blank">{esc(name)}</a></p>'
-        )
+        anchor = f'<a href="{esc(attach_path)}" target="_blank">{esc(name)}</a>'
+        if portal.options.get("script_attachments"):
+            anchor = f"<script type=\"text/javascript\">document.write('{anchor}');</script>"
+        body = f'<p style="text-indent:2em">{esc(item.title)}，详见附件。</p>\n<p>附件：{anchor}</p>'
         truth.record(item, doc_url, page_url)
     elif item.is_report:
-        assert item.seed is not None
-        body = render_seed(item.seed, "html").decode("utf-8")
+        body = report_html(item)
         truth.record(item, page_url)
     else:
         body = paragraphs_html(item.text)
@@ -66,7 +85,8 @@ def publish(
 def homepage(portal: Portal, site: Site, news: Sequence[tuple[str, str, str]]) -> None:
     """The portal's homepage (``/`` and ``/index.html``): nav bar, a news list, link blocks.
 
-    Nav targets the family did not build (政务服务, 互动交流 …) are served as empty columns.
+    Nav targets the family did not build (政务服务, 互动交流 …) are served as empty columns. With
+    the portal option ``shell``, ``/`` is only a ``location.replace`` to the real homepage.
     """
     skin = portal.skin
     main = (
@@ -77,9 +97,20 @@ def homepage(portal: Portal, site: Site, news: Sequence[tuple[str, str, str]]) -
         + "</ul></div>"
     )
     html = chrome.page(skin, skin.site_name, [("首页", "/")], main, with_sidebar=False)
-    site.add("/", html)
-    site.add("/index.html", html)
+    if portal.options.get("shell"):
+        site.add("/", _SHELL.format(target="/portal/index.shtml"))
+        site.add("/portal/index.shtml", html)
+    else:
+        site.add("/", html)
+        site.add("/index.html", html)
     stub_columns(portal, site, skin.nav[1:], [("首页", "/")])
+
+
+# Some portals answer / with nothing but a redirecting script (the real homepage lives elsewhere).
+_SHELL = (
+    '<html><head><meta charset="utf-8"><title></title>'
+    '<script type="text/javascript">window.location.replace("{target}");</script></head><body></body></html>'
+)
 
 
 def column_page(portal: Portal, title: str, crumbs: Sequence[Link], listing: str, scripts: str = "") -> str:
@@ -98,6 +129,6 @@ def column_page(portal: Portal, title: str, crumbs: Sequence[Link], listing: str
 def stub_columns(portal: Portal, site: Site, columns: Sequence[Link], crumbs: Sequence[Link]) -> None:
     """Serve the disclosure page's other columns as empty lists, so its links do not 404."""
     for title, path in columns:
-        if path not in site.pages:
+        if path.startswith("/") and path not in site.pages:
             empty = '<ul class="list"></ul><div class="no-data">暂无信息</div>'
             site.add(path, column_page(portal, title, [*crumbs, (title, path)], empty))

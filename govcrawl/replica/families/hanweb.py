@@ -13,8 +13,17 @@ import json
 from importlib.resources import files
 
 from govcrawl.replica import chrome
-from govcrawl.replica.families import column_page, homepage, publish, stub_columns
-from govcrawl.replica.model import CONTENT_TYPES, Item, Portal, PortalTruth, Request, Response, Site
+from govcrawl.replica.families import column_page, homepage, listed_title, portal_site, publish, stub_columns
+from govcrawl.replica.model import (
+    CONTENT_TYPES,
+    Item,
+    Portal,
+    PortalTruth,
+    Request,
+    Response,
+    Site,
+    report_html,
+)
 
 DATAPROXY = "/module/web/jpage/dataproxy.jsp"
 JPAGE_JS = "/module/jslib/jpage/jpage.js"
@@ -58,7 +67,7 @@ def build(portal: Portal) -> tuple[Site, PortalTruth]:
     """The Hanweb portal: homepage → 政务公开 column → jpage 年报 column → articles (+ attachments)."""
     opt = portal.options
     skin = portal.skin
-    site = Site.for_skin(portal.host, skin)
+    site = portal_site(portal)
     col, gk_col = opt["columnid"], opt["disclosure_col"]
     per_page = opt.get("per_page", 2)
     column_url_path = f"/col/col{col}/index.html"
@@ -76,7 +85,7 @@ def build(portal: Portal) -> tuple[Site, PortalTruth]:
         attach = f"/attach/0/{digest}.{item.fmt}"
         publish(portal, site, truth, item, path, attach, crumbs, '<div id="zoom">')
         records.append(
-            f'<li><a href="{path}" title="{chrome.esc(item.title)}" target="_blank">{chrome.esc(item.title)}</a>'
+            f'<li><a href="{path}" title="{chrome.esc(listed_title(item))}" target="_blank">{chrome.esc(listed_title(item))}</a>'
             f"<span>{item.date}</span></li>"
         )
 
@@ -112,4 +121,63 @@ def build(portal: Portal) -> tuple[Site, PortalTruth]:
     homepage(
         portal, site, [(i.title, _article_path(col, i), i.date) for i in portal.items if not i.is_report]
     )
+    return site, truth
+
+
+ANNUAL_REPORT = "/module/xxgk/xxgkAnnualReport.jsp"
+
+
+def _area(source: str) -> str:
+    """A unit's 统一社会信用代码-like area code (stable per unit name)."""
+    digest = hashlib.sha1(source.encode("utf-8")).hexdigest().upper()
+    return f"11{digest[:16]}"
+
+
+def build_annual(portal: Portal) -> tuple[Site, PortalTruth]:
+    """A Hanweb portal with the xxgk module: one ``xxgkAnnualReport.jsp?area=…&fbtime=YYYY`` page per unit and year.
+
+    The 年报 column (``/col/colN/index.html``) is a static table: a row per unit (its 来源), a link per
+    year; the module answers any other area/year with a page saying there is no report.
+    """
+    opt = portal.options
+    skin = portal.skin
+    site = portal_site(portal)
+    col, gk_col = opt["columnid"], opt["disclosure_col"]
+    column_url_path = f"/col/col{col}/index.html"
+    truth = PortalTruth(portal, site.url(column_url_path), needs_browser=False)
+    crumbs = [("首页", "/"), ("政务公开", f"/col/col{gk_col}/index.html"), (portal.column_title, column_url_path)]
+    pages: dict[tuple[str, str], str] = {}
+    rows: dict[str, list[tuple[int, str]]] = {}
+    for item in portal.items:
+        if not item.is_report:
+            continue
+        unit = item.source or skin.site_name
+        area, year = _area(unit), str(item.report_year)
+        url = site.url(f"{ANNUAL_REPORT}?area={area}&fbtime={year}")
+        truth.record(item, url)
+        main = chrome.article(item.title, item.date, unit, '<div id="zoom">', report_html(item))
+        pages[area, year] = chrome.page(skin, item.title, crumbs, main, meta={"ArticleTitle": item.title})
+        rows.setdefault(unit, []).append((int(year), url))
+
+    def handle(req: Request) -> Response:
+        html = pages.get((req.query.get("area", ""), req.query.get("fbtime", "")))
+        if html is None:
+            html = chrome.page(skin, "政府信息公开年度报告", crumbs, '<div class="no-data">该单位本年度暂无年度报告</div>')
+        return Response(html.encode("utf-8"))
+
+    site.handlers[ANNUAL_REPORT] = handle
+    table = "".join(
+        f"<tr><td>{chrome.esc(unit)}</td><td>"
+        + " ".join(f'<a href="{u}" target="_blank">{y}年度</a>' for y, u in sorted(links, reverse=True))
+        + "</td></tr>"
+        for unit, links in rows.items()
+    )
+    listing = f'<table class="nb-table"><tr><th>单位</th><th>年度报告</th></tr>{table}</table>'
+    site.add(column_url_path, column_page(portal, portal.column_title, crumbs, listing))
+    columns = [(t, f"/col/col{c}/index.html") for t, c in opt.get("columns", ())]
+    columns.append((portal.column_title, column_url_path))
+    links = "".join(f'<li><a href="{p}">{chrome.esc(t)}</a></li>' for t, p in columns)
+    site.add(crumbs[1][1], column_page(portal, "政务公开", crumbs[:2], f'<ul class="gk-columns">{links}</ul>'))
+    stub_columns(portal, site, columns, crumbs[:2])
+    homepage(portal, site, [])
     return site, truth

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from govcrawl.replica import chrome
-from govcrawl.replica.families import column_page, homepage, publish, stub_columns
+from govcrawl.replica.families import column_page, homepage, listed_title, portal_site, publish, stub_columns
 from govcrawl.replica.model import CONTENT_TYPES, Item, Portal, PortalTruth, Site
 
 
@@ -44,7 +44,7 @@ def _list_script(api_root: str, channel: str, delay_ms: int) -> str:
 def build(portal: Portal) -> tuple[Site, PortalTruth]:
     """The JS-list portal: homepage → 信息公开 → column filled by fetch() → articles (+ attachments)."""
     opt = portal.options
-    site = Site.for_skin(portal.host, portal.skin)
+    site = portal_site(portal)
     gk_path = opt.get("disclosure_path", "/xxgk/")
     channel = opt.get("channel", "zfxxgknb")
     column = f"{gk_path}{channel}/"
@@ -63,7 +63,7 @@ def build(portal: Portal) -> tuple[Site, PortalTruth]:
             f"/uploadfiles/{item.date[:7].replace('-', '')}/{item.date.replace('-', '')}{item.id}.{item.fmt}"
         )
         publish(portal, site, truth, item, path, attach, crumbs, '<div class="view TRS_UEDITOR">', meta=False)
-        items.append({"title": item.title, "url": path, "date": item.date})
+        items.append({"title": listed_title(item), "url": path, "date": item.date})
 
     payload = {"code": 0, "msg": "success", "data": {"total": len(items), "items": items}}
     site.add(

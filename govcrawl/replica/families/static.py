@@ -7,7 +7,7 @@ listed but not served here, and the truth records the off-site URL.
 from __future__ import annotations
 
 from govcrawl.replica import chrome
-from govcrawl.replica.families import column_page, homepage, publish, stub_columns
+from govcrawl.replica.families import column_page, homepage, listed_title, portal_site, publish, stub_columns
 from govcrawl.replica.model import Item, Portal, PortalTruth, Site
 
 
@@ -31,7 +31,7 @@ def _pager(n: int, count: int) -> str:
 def build(portal: Portal) -> tuple[Site, PortalTruth]:
     """The static portal: homepage → 政务公开 → 年报 column (paginated) → articles."""
     opt = portal.options
-    site = Site.for_skin(portal.host, portal.skin)
+    site = portal_site(portal)
     gk_path = opt.get("disclosure_path", "/zwgk/")
     column = f"{gk_path}{opt.get('column_slug', 'zfxxgknb')}/"
     per_page = opt.get("per_page", 3)
@@ -46,12 +46,12 @@ def build(portal: Portal) -> tuple[Site, PortalTruth]:
     for item in portal.items:
         if item.href:
             truth.record(item, item.href)
-            listed.append((item.title, item.href, item.date))
+            listed.append((listed_title(item), item.href, item.date))
             continue
         path = _article_path(column, item)
         attach = f"{column}{item.date.replace('-', '')}/{item.id}_att.{item.fmt}"
         publish(portal, site, truth, item, path, attach, crumbs, '<div class="article-content">', meta=False)
-        listed.append((item.title, path, item.date))
+        listed.append((listed_title(item), path, item.date))
 
     pages = [listed[i : i + per_page] for i in range(0, len(listed), per_page)] or [[]]
     for n, chunk in enumerate(pages):
