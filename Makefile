@@ -8,7 +8,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 WORKERS ?= 2
 CRAWL_ARGS := $(if $(PROVINCE),-a province=$(PROVINCE))
 
-.PHONY: setup demo test lint nightly crawl-distributed clean
+.PHONY: setup demo test lint nightly crawl-distributed clean \
+	bench bench-extract bench-parse bench-crawl bench-db
 
 setup:
 	@bash .ci/install
@@ -20,6 +21,9 @@ test: setup  ## the whole test suite: SQLite, PostgreSQL, the replica web, Chrom
 	$(VENV)/bin/ruff check govcrawl tests seeds migrations
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
+lint: setup
+	$(VENV)/bin/ruff check govcrawl tests seeds migrations
+
 nightly: setup  ## the nightly crawl of every seed portal into GOVCRAWL_DATABASE_URL, logged under data/logs/
 	@mkdir -p data/logs
 	$(VENV)/bin/scrapy crawl county $(CRAWL_ARGS) -s LOG_FILE=data/logs/nightly-$$(date +%Y%m%d-%H%M).log
@@ -27,23 +31,20 @@ nightly: setup  ## the nightly crawl of every seed portal into GOVCRAWL_DATABASE
 crawl-distributed: setup  ## WORKERS processes sharing a Redis queue (GOVCRAWL_REDIS_URL) and the archive
 	$(PY) -m govcrawl.distributed --workers $(WORKERS) $(CRAWL_ARGS)
 
+# Benchmarks print figures and ratios; speed targets live here, never in tests.
+bench: bench-extract bench-parse bench-crawl bench-db
+
 bench-extract: setup  ## extraction docs/s per format, PDF pages/s, peak memory, PDF path vs bare pdfplumber
 	$(PY) -m govcrawl.bench.extract
 
-lint: setup
-	$(VENV)/bin/ruff check govcrawl tests seeds migrations
-
-clean:
-	rm -rf data/demo.sqlite3 data/replica-cache .pytest_cache
-
-.PHONY: bench-parse
 bench-parse: setup  ## statistics parsing speed on one core: reports/s from text and from PDF
 	$(PY) -m govcrawl.bench.parse
 
-.PHONY: bench-crawl
 bench-crawl: setup  ## crawl the ~300 generated portals: wall time, pages/s, memory, rendered share, pages per report, ratio to a plain fetch
 	$(PY) -m govcrawl.bench.crawl
 
-.PHONY: bench-db
 bench-db: setup  ## 200,000 synthetic reports on SQLite and PostgreSQL: insert rate vs raw executemany, export, a query
 	$(PY) -m govcrawl.bench.db
+
+clean:
+	rm -rf data/demo.sqlite3 data/replica-cache .pytest_cache
