@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fixtures.documents import make_fixtures as mf
 
+from govcrawl.bench.extract import minimal_pdf
 from govcrawl.extract import ExtractionError, extract, extract_file
 from govcrawl.extract.pdf import pdf_table_to_grid
 
@@ -82,23 +83,7 @@ def test_truncated_pdf():
 
 def test_pdf_without_text_layer_needs_ocr():
     # A one-page PDF that only draws a rectangle: pages, but no characters.
-    content = b"0 0 1 rg 100 100 200 200 re f"
-    objs = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, obj in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (n, obj)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    doc = extract(bytes(out))
+    doc = extract(minimal_pdf(b"0 0 1 rg 100 100 200 200 re f"))
     assert doc.needs_ocr and doc.blocks == [] and doc.pages == 1
 
 
