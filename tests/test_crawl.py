@@ -195,3 +195,9 @@ def test_run_recorded_with_its_stats(crawl: Crawl) -> None:
     stats = json.loads(stats) if isinstance(stats, str) else stats
     assert finished is not None
     assert stats["govcrawl/reports_new"] == crawl.truth["distinct_reports"]
+
+
+def test_aggregator_copy_fetched_without_its_download_links(crawl: Crawl) -> None:
+    aggregator = {"www.docwenku.net"}
+    fetched = [r["url"] for r in crawl.requests if _host(r["url"]) in aggregator and not r["url"].endswith("/robots.txt")]
+    assert fetched == [r["url"] for r in _truth_reports(crawl) if _host(r["url"]) in aggregator]

@@ -357,7 +357,10 @@ class CountySpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             yield self._document(response, "attachment")
             return
-        kind = "aggregator" if is_aggregator(response.url) else "article"
+        if is_aggregator(response.url):
+            # The copy is the document; an aggregator's 下载/search links lead to its paywall, not to files.
+            yield self._document(response, "aggregator")
+            return
         title = response.meta.get("link_text")
         linked = [x for x in self._links(response, portal) if x.is_attachment]
         scripted_files = [u for u in file_urls(response.text, response.url) if self._allowed(u, portal)]
@@ -365,8 +368,8 @@ class CountySpider(scrapy.Spider):
         # A page whose files are written by script or named only by their link text (download.jsp?…)
         # is a wrapper the way a page of plain file links is, but extraction cannot tell: such a
         # wrapper is not passed on as a document, its files are.
-        if kind == "aggregator" or not files or any(_path_names_file(x.url) for x in linked):
-            yield self._document(response, kind)
+        if not files or any(_path_names_file(x.url) for x in linked):
+            yield self._document(response, "article")
         for url in files:
             yield Request(
                 url,
