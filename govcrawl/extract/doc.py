@@ -15,6 +15,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from govcrawl.document import Document
@@ -45,6 +46,25 @@ def _soffice() -> str:
     return exe
 
 
+def convert_command(exe: str, profile: Path, target: str, outdir: Path, files: Iterable[Path]) -> list[str]:
+    """The headless ``soffice --convert-to`` command line for ``files``, written into ``outdir``.
+
+    ``profile`` is the run's own user profile directory: two soffice processes sharing one make
+    the second exit without writing anything.
+    """
+    return [
+        exe,
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--headless",
+        "--norestore",
+        "--convert-to",
+        target,
+        "--outdir",
+        str(outdir),
+        *map(str, files),
+    ]
+
+
 def convert_with_libreoffice(
     body: bytes, *, suffix: str = ".doc", target: str = "docx", timeout: float = CONVERT_TIMEOUT
 ) -> bytes:
@@ -59,17 +79,7 @@ def convert_with_libreoffice(
         src = Path(work) / f"input{suffix}"
         src.write_bytes(body)
         outdir = Path(work) / "out"
-        cmd = [
-            exe,
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            target,
-            "--outdir",
-            str(outdir),
-            str(src),
-        ]
+        cmd = convert_command(exe, profile, target, outdir, [src])
         env = dict(os.environ, HOME=work)
         proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True

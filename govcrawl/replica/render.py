@@ -29,6 +29,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from govcrawl.config import PROJECT_ROOT, data_dir
+from govcrawl.extract.doc import convert_command
 from govcrawl.replica import tables
 from govcrawl.replica.tables import GridTable
 from govcrawl.stats.schema import FORMATS, REVIEW_KEYS
@@ -239,17 +240,7 @@ def _lo_profile() -> Path:
 
 def convert_docx(docx_files: list[Path], target: str, outdir: Path) -> None:
     """Convert DOCX files to ``target`` ("pdf" or "doc") in ``outdir`` with one soffice run."""
-    cmd = [
-        "soffice",
-        f"-env:UserInstallation={_lo_profile().as_uri()}",
-        "--headless",
-        "--norestore",
-        "--convert-to",
-        target,
-        "--outdir",
-        str(outdir),
-        *map(str, docx_files),
-    ]
+    cmd = convert_command("soffice", _lo_profile(), target, outdir, docx_files)
     env = {**os.environ, "HOME": str(_lo_profile())}
     subprocess.run(cmd, check=True, capture_output=True, timeout=SOFFICE_TIMEOUT_S, env=env)
 
