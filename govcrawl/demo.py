@@ -58,6 +58,15 @@ def run_crawl(seeds: Path, env: dict[str, str], log_path: Path) -> tuple[int, fl
     return code, time.perf_counter() - start, memory.peak_mib
 
 
+def archived_reports(database_url: str) -> list[dict]:
+    """Every report of the archive at ``database_url``, as export records."""
+    archive = Archive(database_url)
+    try:
+        return list(archive.iter_export())
+    finally:
+        archive.close()
+
+
 def main() -> int:
     """Run the demo; 0 when the archive matches the replica's ground truth."""
     out = data_dir()
@@ -71,9 +80,7 @@ def main() -> int:
         code, wall, peak = run_crawl(seeds, crawl_env(server.proxy_url, database_url), out / "demo-crawl.log")
         truth = server.truth()
         requests = len(server.log)
-    archive = Archive(database_url)
-    reports = list(archive.iter_export())
-    archive.close()
+    reports = archived_reports(database_url)
     print_reports(reports)
     card = score(truth, reports)
     print(

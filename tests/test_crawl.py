@@ -20,10 +20,9 @@ import pytest
 from conftest import BACKENDS, _fresh_postgres
 from sqlalchemy import create_engine, text
 
-from govcrawl.demo import crawl_env, run_crawl, write_seeds
+from govcrawl.demo import archived_reports, crawl_env, run_crawl, write_seeds
 from govcrawl.replica.scorecard import Scorecard, score
 from govcrawl.replica.server import ReplicaServer
-from govcrawl.store.archive import Archive
 
 pytestmark = [pytest.mark.crawl, pytest.mark.browser]
 
@@ -76,11 +75,7 @@ def _run(replica: ReplicaServer, tmp: Path, url: str) -> Crawl:
     first = len(replica.log)
     seeds = write_seeds(replica, tmp / "seeds.csv")
     code, _, _ = run_crawl(seeds, crawl_env(replica.proxy_url, url), tmp / "crawl.log")
-    archive = Archive(url)
-    try:
-        reports = list(archive.iter_export())
-    finally:
-        archive.close()
+    reports = archived_reports(url)
     log = (tmp / "crawl.log").read_text(encoding="utf-8")
     return Crawl(code, log, replica.truth(), reports, replica.log[first:], url)
 

@@ -15,11 +15,10 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from govcrawl.demo import crawl_env, run_crawl, write_seeds
+from govcrawl.demo import archived_reports, crawl_env, run_crawl, write_seeds
 from govcrawl.replica.fixtures import DEAD_FAILURE, family_web
 from govcrawl.replica.scorecard import Scorecard, score
 from govcrawl.replica.server import ReplicaServer
-from govcrawl.store.archive import Archive
 
 pytestmark = [pytest.mark.crawl, pytest.mark.browser]
 
@@ -42,11 +41,7 @@ def crawl(tmp_path_factory) -> Iterator[Crawl]:
         seeds = write_seeds(replica, tmp / "seeds.csv")
         code, _, _ = run_crawl(seeds, crawl_env(replica.proxy_url, url), tmp / "crawl.log")
         truth, requests = replica.truth(), replica.log
-    archive = Archive(url)
-    try:
-        reports = list(archive.iter_export())
-    finally:
-        archive.close()
+    reports = archived_reports(url)
     engine = create_engine(url)
     with engine.connect() as conn:
         rows = conn.execute(

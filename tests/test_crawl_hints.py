@@ -14,12 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from govcrawl.demo import crawl_env, run_crawl, write_seeds
+from govcrawl.demo import archived_reports, crawl_env, run_crawl, write_seeds
 from govcrawl.replica.fixtures import FAMILY_PORTALS
 from govcrawl.replica.scorecard import score
 from govcrawl.replica.server import ReplicaServer
 from govcrawl.replica.web import build_web
-from govcrawl.store.archive import Archive
 
 pytestmark = [pytest.mark.crawl]
 
@@ -50,14 +49,6 @@ def _health(url: str) -> list[tuple]:
     return [tuple(r) for r in rows]
 
 
-def _reports(url: str) -> list[dict]:
-    archive = Archive(url)
-    try:
-        return list(archive.iter_export())
-    finally:
-        archive.close()
-
-
 def test_every_run_exits_cleanly(runs) -> None:
     assert [code for _, _, code in runs[0]] == [0, 0, 0]
 
@@ -80,6 +71,6 @@ def test_moved_column_is_rediscovered_from_the_homepage(runs) -> None:
     old, new = first_truth["portals"][0]["column_url"], truth["portals"][0]["column_url"]
     assert moved[0] == old and PORTAL.homepage in moved and new in moved
     assert _health(runs[1])[-1][1:] == (new, 2, None)
-    card = score(truth, _reports(runs[1]))
+    card = score(truth, archived_reports(runs[1]))
     assert card.missing == set()  # the old URLs stay archived as earlier sources of the same reports
     assert card.archived_reports == card.expected_reports

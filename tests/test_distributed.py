@@ -19,11 +19,10 @@ from conftest import _fresh_postgres
 from sqlalchemy import create_engine, text
 
 from govcrawl.config import PROJECT_ROOT
-from govcrawl.demo import crawl_env, write_seeds
+from govcrawl.demo import archived_reports, crawl_env, write_seeds
 from govcrawl.distributed import clear_job, job_prefix
 from govcrawl.replica.scorecard import score
 from govcrawl.replica.server import ReplicaServer
-from govcrawl.store.archive import Archive
 
 pytestmark = [pytest.mark.crawl, pytest.mark.postgres]
 
@@ -66,20 +65,12 @@ def _runs(db: str) -> list[dict]:
     return rows
 
 
-def _reports(db: str) -> list[dict]:
-    archive = Archive(db)
-    try:
-        return list(archive.iter_export())
-    finally:
-        archive.close()
-
-
 def test_two_workers_store_every_report_once_and_fetch_no_url_twice(replica, redis_job, tmp_path) -> None:
     seeds = write_seeds(replica, tmp_path / "seeds.csv")
     with _fresh_postgres() as db:
         workers = [_worker(replica, seeds, db, redis_job, tmp_path / f"w{i}.log") for i in range(2)]
         assert [w.wait(timeout=300) for w in workers] == [0, 0]
-        card = score(replica.truth(), _reports(db))
+        card = score(replica.truth(), archived_reports(db))
         assert card.perfect, (card.missing, card.extra, card.split_duplicates)
         assert len(_runs(db)) == 2
     # Successful fetches by Scrapy (Chromium's requests carry Proxy-Connection; a dead host's 502s are
@@ -109,7 +100,7 @@ def test_a_killed_worker_loses_none_of_its_requests(replica, redis_job, tmp_path
         # A second worker takes over the job once the dead one's heartbeat expires.
         rescuer = _worker(replica, seeds, db, redis_job, tmp_path / "rescuer.log")
         assert rescuer.wait(timeout=300) == 0
-        card = score(replica.truth(), _reports(db))
+        card = score(replica.truth(), archived_reports(db))
         assert card.perfect, (card.missing, card.extra, card.split_duplicates)
         (stats,) = [s for s in _runs(db) if s]  # the killed worker never finished its run
         assert stats.get("govcrawl/distributed/reclaimed", 0) >= 1

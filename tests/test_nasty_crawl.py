@@ -22,13 +22,12 @@ from fixtures.documents import nasty
 from sqlalchemy import create_engine, text
 
 from govcrawl.config import PROJECT_ROOT
-from govcrawl.demo import crawl_env, write_seeds
+from govcrawl.demo import archived_reports, crawl_env, write_seeds
 from govcrawl.replica.chrome import Skin
 from govcrawl.replica.families import files
 from govcrawl.replica.model import Item, Portal
 from govcrawl.replica.server import ReplicaServer
 from govcrawl.replica.web import FAMILIES, build_web
-from govcrawl.store.archive import Archive
 
 pytestmark = pytest.mark.crawl
 
@@ -110,11 +109,7 @@ def crawl(tmp_path_factory) -> Iterator[NastyCrawl]:
     with engine.connect() as conn:
         rows = conn.execute(text("select url, stage, kind from fetch_errors")).all()
     engine.dispose()
-    archive = Archive(url)
-    try:
-        reports = list(archive.iter_export())
-    finally:
-        archive.close()
+    reports = archived_reports(url)
     yield NastyCrawl(
         code, (tmp / "crawl.log").read_text(encoding="utf-8"), {u: (s, k) for u, s, k in rows}, reports
     )
