@@ -2,10 +2,16 @@
 
 Each stage is a thin wrapper over a pure function. A stage that fails on bad input turns the item into
 a :class:`CrawlError`, which the later stages pass through and the store records: the crawl goes on.
+
+None of the work runs on the reactor thread, which must keep fetching while documents are processed:
+the document stages run in worker threads (extraction itself in the extraction worker process, see
+:mod:`govcrawl.extract.worker`), and the store's writes on the archive writer thread
+(:mod:`govcrawl.store.writer`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -20,7 +26,7 @@ from govcrawl.identify import PortalContext, identify
 from govcrawl.items import CrawlError, FetchedDocument
 from govcrawl.records import CheckRecord, ReportRecord, StatRecord
 from govcrawl.stats import parse_document
-from govcrawl.store import upgrade
+from govcrawl.store import upgrade, writer
 from govcrawl.store.archive import Archive
 
 #: An HTML page with less body text than this and an attachment is a wrapper, not the report itself.
@@ -28,26 +34,32 @@ MIN_REPORT_CHARS = 300
 
 
 class _Stage:
-    """Passes anything but a :class:`FetchedDocument` through untouched."""
+    """Runs :meth:`process` on a worker thread; passes anything but a :class:`FetchedDocument` through."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> _Stage:
         return cls(crawler)
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if isinstance(item, FetchedDocument):
-            return self.process(item)
+            self._loop = asyncio.get_running_loop()
+            return await asyncio.to_thread(self.process, item)
         return item
 
     def process(self, item: FetchedDocument) -> Any:
         raise NotImplementedError
 
     def count(self, key: str) -> None:
-        """Add one to the crawl stat ``govcrawl/<key>``."""
-        self.crawler.stats.inc_value(f"govcrawl/{key}")
+        """Add one to the crawl stat ``govcrawl/<key>`` (from the worker thread: the stats are the reactor's)."""
+        inc = self.crawler.stats.inc_value
+        if self._loop is None:
+            inc(f"govcrawl/{key}")
+        else:
+            self._loop.call_soon_threadsafe(inc, f"govcrawl/{key}")
 
 
 def _error(item: FetchedDocument, stage: str, kind: str, message: str) -> CrawlError:
@@ -155,10 +167,11 @@ class StorePipeline:
         self.archive.finish_run(self.run_id, _jsonable(spider.crawler.stats.get_stats()))
         self.archive.close()
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         assert self.archive is not None
         if isinstance(item, CrawlError):
-            self.archive.record_error(
+            await writer.write(
+                self.archive.record_error,
                 run_id=self.run_id, url=item.url, portal_code=item.portal.division_code if item.portal else None,
                 stage=item.stage, kind=item.kind, message=item.message, http_status=item.http_status,
             )
@@ -167,11 +180,12 @@ class StorePipeline:
             return item
         record = to_record(item)
         if item.parse_error:
-            self.archive.record_error(
+            await writer.write(
+                self.archive.record_error,
                 run_id=self.run_id, url=item.capture.final_url, portal_code=item.portal.division_code,
                 stage="parse", kind="parser_error", message=item.parse_error,
             )
-        outcome = self.archive.store_report(record, run_id=self.run_id)
+        outcome = await writer.write(self.archive.store_report, record, run_id=self.run_id)
         stats = self.crawler.stats
         stats.inc_value("govcrawl/reports_new" if outcome.new_report else "govcrawl/reports_known")
         if outcome.new_source:

@@ -207,12 +207,12 @@ def extract(
 ) -> Document:
     """Extract a fetched file into a :class:`Document`, its ``source_format`` set from the bytes.
 
-    Runs in the extraction worker process, killed after ``timeout`` seconds. Raises
+    Runs in an extraction worker process (see :mod:`govcrawl.extract.worker`), killed after ``timeout`` seconds. Raises
     :class:`ExtractionError` (kind "empty", "unsupported", "corrupt", "truncated", "encrypted",
     "too_large", "zip_bomb", "timeout", "converter", "mojibake" or "crashed") for input that yields
     no document; never anything else for bad bytes. A scan comes back with ``needs_ocr`` set.
     """
-    from govcrawl.extract.worker import default_worker
+    from govcrawl.extract.worker import default_pool
 
     max_bytes = default_max_bytes() if max_bytes is None else max_bytes
     timeout = default_timeout() if timeout is None else timeout
@@ -225,7 +225,7 @@ def extract(
         hint=hint,
         convert_timeout=timeout * _CONVERT_SHARE,
     )
-    answer = default_worker().run(request, timeout)
+    answer = default_pool().run(request, timeout)
     if answer[0] == "ok":
         return answer[1]
     raise ExtractionError(answer[1], answer[2])

@@ -19,6 +19,7 @@ import atexit
 import contextlib
 import os
 import pickle
+import queue
 import select
 import shutil
 import signal
@@ -48,8 +49,6 @@ class ExtractionWorker:
     def __init__(self) -> None:
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
-        #: The process that made this worker: a forked copy of it must not share the child.
-        self.owner_pid = os.getpid()
         #: Children started so far (the first, plus one after every kill or crash).
         self.starts = 0
         self._lo_profile: str | None = None
@@ -133,18 +132,60 @@ def _read_exactly(fd: int, size: int, deadline: float) -> bytes:
     return b"".join(chunks)
 
 
-_default: ExtractionWorker | None = None
+class WorkerPool:
+    """Up to ``size`` extraction workers, so documents extracted from several threads run side by side.
+
+    A worker is started only when every started one is busy, and the most recently used idle worker
+    takes the next document (warm, and the others stay unstarted while one suffices).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.workers = [ExtractionWorker() for _ in range(max(1, size))]
+        self._idle: queue.LifoQueue[ExtractionWorker] = queue.LifoQueue()
+        for worker in reversed(self.workers):
+            self._idle.put(worker)
+
+    def run(self, request: dict[str, Any], timeout: float) -> Any:
+        """:meth:`ExtractionWorker.run` on an idle worker (waiting for one when all are busy)."""
+        worker = self._idle.get()
+        try:
+            return worker.run(request, timeout)
+        finally:
+            self._idle.put(worker)
+
+    def kill(self) -> None:
+        """Kill every worker's child."""
+        for worker in self.workers:
+            worker.kill()
+
+
+def pool_size() -> int:
+    """Workers per crawl process: ``GOVCRAWL_EXTRACT_WORKERS``, else one per CPU core beyond the first."""
+    configured = os.environ.get("GOVCRAWL_EXTRACT_WORKERS")
+    if configured:
+        return max(1, int(configured))
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+_default: WorkerPool | None = None
+_default_owner: int | None = None
 _default_lock = threading.Lock()
 
 
-def default_worker() -> ExtractionWorker:
-    """The process-wide worker (started on first use, killed at exit; a forked child gets its own)."""
-    global _default
+def default_pool() -> WorkerPool:
+    """The process-wide pool (children started on use, killed at exit; a forked child gets its own)."""
+    global _default, _default_owner
     with _default_lock:
-        if _default is None or _default.owner_pid != os.getpid():
-            _default = ExtractionWorker()
+        if _default is None or _default_owner != os.getpid():
+            _default = WorkerPool(pool_size())
+            _default_owner = os.getpid()
             atexit.register(_default.kill)
         return _default
+
+
+def default_worker() -> ExtractionWorker:
+    """The pool's first worker: the one a caller extracting one document at a time always gets."""
+    return default_pool().workers[0]
 
 
 def _serve() -> None:

@@ -95,8 +95,8 @@ class _Handler(BaseHTTPRequestHandler):
             resp = Response(_BAD_GATEWAY, HTML, 502)
         elif isinstance(resp, str):
             resp = UNREACHABLE[resp]
-        if resp.delay:
-            time.sleep(resp.delay)
+        if resp.delay or self.server.latency:
+            time.sleep(resp.delay + self.server.latency)
         if method == "GET" and _is_fresh(self.headers, resp):
             resp = Response(b"", resp.content_type, 304, resp.modified)
         self._send(resp, url, body=method != "HEAD")
@@ -131,9 +131,10 @@ class _Handler(BaseHTTPRequestHandler):
 class _ReplicaHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], web: VirtualWeb) -> None:
+    def __init__(self, address: tuple[str, int], web: VirtualWeb, latency: float = 0.0) -> None:
         super().__init__(address, _Handler)
         self.web = web
+        self.latency = latency
         self.log: list[dict] = []
         self._lock = threading.Lock()
 
@@ -153,11 +154,17 @@ class _ReplicaHTTPServer(ThreadingHTTPServer):
 
 
 class ReplicaServer:
-    """The replica web on ``host:port`` (port 0: any free port). Use as a context manager or start/stop."""
+    """The replica web on ``host:port`` (port 0: any free port). Use as a context manager or start/stop.
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, web: VirtualWeb | None = None) -> None:
+    ``latency``: seconds every answer waits before it is sent, as a distant server's round trip
+    would (benchmarks use it to compare crawls where the network, not the CPU, sets the pace).
+    """
+
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, web: VirtualWeb | None = None, latency: float = 0.0
+    ) -> None:
         self.web = web if web is not None else build_web()
-        self._httpd = _ReplicaHTTPServer((host, port), self.web)
+        self._httpd = _ReplicaHTTPServer((host, port), self.web, latency)
         self._thread: threading.Thread | None = None
 
     @property

@@ -33,6 +33,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from govcrawl.config import data_dir, database_url
+from govcrawl.store import writer
 from govcrawl.store.archive import Archive, CaptureRecord
 from govcrawl.store.models import Capture
 
@@ -255,15 +256,19 @@ class WarcCaptureMiddleware:
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
-    def process_response(self, request: Request, response: Response) -> Response:
+    async def process_response(self, request: Request, response: Response) -> Response:
+        # On the archive writer thread: the WARC file and the capture index are written in response
+        # order, and before any report item of this response reaches the store.
         try:
-            self._capture(request, response)
+            record_type = await writer.write(self._capture, request, response)
+            self.crawler.stats.inc_value(f"govcrawl/warc/{record_type}")
         except (OSError, SQLAlchemyError) as exc:  # a capture lost is logged and counted; the crawl goes on
             logger.error("WARC capture of %s failed: %s", response.url, exc)
             self.crawler.stats.inc_value("govcrawl/warc/errors")
         return response
 
-    def _capture(self, request: Request, response: Response) -> None:
+    def _capture(self, request: Request, response: Response) -> str:
+        """Write the response to the WARC files and the capture index; its record type."""
         if self.writer is None:
             run_id = self.crawler.stats.get_value("govcrawl/run_id")
             self.archive = Archive(self.url)
@@ -282,7 +287,7 @@ class WarcCaptureMiddleware:
             refers_to=original,
         )
         self.archive.record_capture(capture, self.crawler.stats.get_value("govcrawl/run_id"))
-        self.crawler.stats.inc_value(f"govcrawl/warc/{capture.record_type}")
+        return capture.record_type
 
     def spider_closed(self) -> None:
         if self.writer is not None:
