@@ -1,9 +1,10 @@
-"""The ``govcrawl`` command: database migrations, export, statistics and re-parsing of the archive, and
-parsing a local file.
+"""The ``govcrawl`` command: database migrations, export, statistics, crawl status and re-parsing of the
+archive, and parsing a local file.
 
 Expected failures print one line on stderr and exit non-zero: 2 usage or missing file, 3 a file
 that cannot be extracted (unsupported type, corrupt, ...), 4 an unreachable database, 5 a
-database that is not migrated.
+database that is not migrated, 6 ``status`` found a regression (a portal that had reports at its
+previous check and yields none in the examined run).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from govcrawl.store import EXPORT_FIELDS, Archive, downgrade, upgrade
 from govcrawl.store.engine import SUPPORTED_BACKENDS, display_url, resolve_url
 from govcrawl.store.migrate import is_current
+from govcrawl.store.status import collect, render_text, to_json
 
 
 class CliError(Exception):
@@ -65,6 +67,18 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="count archived reports by province, year, format and check status")
     stats.add_argument("--json", action="store_true", help="print one JSON object")
 
+    status = commands.add_parser(
+        "status", help="coverage board, portal health and the last crawl runs; exits 6 on a regression"
+    )
+    status.add_argument("--province", help="one province only (name or code, e.g. 山东 or 37)")
+    status.add_argument("--run", type=int, metavar="ID", help="examine this run (default: the newest finished one)")
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+    status.add_argument("--all-portals", action="store_true", help="list every portal's health, not only the failing")
+    status.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="list at most N portals (default 20; 0: no limit)"
+    )
+    status.add_argument("--runs", type=int, default=5, metavar="N", help="list the N most recent runs (default 5)")
+
     meta = commands.add_parser(
         "datasette-metadata", help="write Datasette's metadata file (table and column descriptions) for a SQLite archive"
     )
@@ -96,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             _run_export(args)
         elif args.command == "stats":
             _run_stats(args)
+        elif args.command == "status":
+            _run_status(args)
         elif args.command == "reparse":
             _run_reparse(args)
         elif args.command == "datasette-metadata":
@@ -158,6 +174,22 @@ def _run_stats(args: argparse.Namespace) -> None:
         print(f"\nby {name.replace('_', ' ')}")
         for key, n in rows:
             print(f"  {'-' if key is None else key!s:<16} {n:>8}")
+
+
+def _run_status(args: argparse.Namespace) -> None:
+    if args.limit < 0 or args.runs < 0:
+        raise CliError(2, "--limit and --runs take a count, 0 or more")
+    with _open_archive(args) as archive:
+        try:
+            status = collect(archive.engine, run_id=args.run, province=args.province, runs=args.runs)
+        except ValueError as exc:  # an unknown province or run
+            raise CliError(2, str(exc)) from exc
+    sys.stdout.reconfigure(encoding="utf-8")
+    print(to_json(status) if args.json else render_text(status, args.limit, args.all_portals))
+    regressions = status.regressions
+    if regressions:
+        codes = ", ".join(p.division_code for p in regressions)
+        raise CliError(6, f"regression: {len(regressions)} portal(s) had reports and now yield none: {codes}")
 
 
 def _run_reparse(args: argparse.Namespace) -> None:
