@@ -8,15 +8,20 @@ output (new requests, stored items) has been handled. When a worker's heartbeat 
 that goes idle puts the dead worker's leases back on the queue. A worker stays open while the queue
 or anyone's in-flight hash is non-empty.
 
+Each worker sees only the pages it fetched, so portal health is pooled: at close, every worker adds
+what it saw of each portal to the job's totals in Redis, and the last worker to close records the
+pooled health of every portal (one row per portal for the whole job; see :func:`pooled_health`).
+
 Enabled by ``GOVCRAWL_REDIS_URL`` (see ``govcrawl/settings.py``); ``GOVCRAWL_JOB`` names the job
 so that its keys (``govcrawl:<job>:...``) do not mix with another job's.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from typing import Any
 
 from itemadapter import is_item
@@ -242,6 +247,59 @@ class Coordinator:
     def closed(self, spider: Spider) -> None:
         if self._beat is not None and self._beat.running:
             self._beat.stop()
+
+
+def pooled_health(crawler: Crawler, runs: Sequence[Any]) -> list[Any]:
+    """Portal health for the whole distributed job, or [] when another worker will record it.
+
+    ``runs`` are this worker's ``PortalRun``s (``govcrawl.spiders.county``). Their counts, column
+    URLs, failures and robots flags are added to the job's per-portal totals in Redis; then, if no
+    other live worker is still to close, one worker (whoever claims it first) gets the pooled runs to
+    record and clears the totals, so a job name reused the next night starts from zero. Outside
+    distributed mode, ``runs`` are returned as they are.
+    """
+    queue = _queue(crawler)
+    if queue is None:
+        return list(runs)
+    server, prefix = queue.server, f"{queue.key}:health"
+    pipe = server.pipeline()
+    for run in runs:
+        key = f"{prefix}:{run.portal.portal_url}"
+        pipe.hincrby(key, "pages", run.pages)
+        pipe.hincrby(key, "reports", run.reports)
+        if run.column_url:
+            pipe.hsetnx(key, "column_url", run.column_url)
+        if run.failure:
+            pipe.hsetnx(key, "failure", run.failure)
+        if run.robots:
+            pipe.hset(key, "robots", 1)
+        if run.columns:
+            pipe.sadd(f"{key}:columns", *run.columns)
+    pipe.sadd(f"{prefix}:closed", queue.worker)
+    pipe.execute()
+    closed = {m.decode() for m in server.smembers(f"{prefix}:closed")}
+    alive = {k.decode()[len(queue.heartbeat_prefix):] for k in server.scan_iter(f"{queue.heartbeat_prefix}*")}
+    if alive - closed or not server.set(f"{prefix}:recorder", queue.worker, nx=True):
+        return []
+    pooled = []
+    for run in runs:
+        key = f"{prefix}:{run.portal.portal_url}"
+        totals = {k.decode(): v.decode() for k, v in server.hgetall(key).items()}
+        pooled.append(
+            dataclasses.replace(
+                run,
+                pages=int(totals.get("pages", 0)),
+                reports=int(totals.get("reports", 0)),
+                column_url=totals.get("column_url"),
+                failure=totals.get("failure"),
+                robots=bool(totals.get("robots")),
+                columns=sorted(m.decode() for m in server.smembers(f"{key}:columns")),
+            )
+        )
+    keys = list(server.scan_iter(f"{prefix}:*"))
+    server.delete(*keys)
+    # In the order portal_health gives: where a division has several portals, the one with reports last.
+    return sorted(pooled, key=lambda r: r.reports > 0)
 
 
 def settings_for(redis_url: str, job: str) -> dict[str, Any]:

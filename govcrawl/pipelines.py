@@ -21,6 +21,7 @@ from scrapy.exceptions import DropItem
 from govcrawl.clean import strip_boilerplate
 from govcrawl.config import database_url
 from govcrawl.dedupe import content_hash, normalize_text
+from govcrawl.distributed import pooled_health
 from govcrawl.extract import ExtractionError, extract
 from govcrawl.identify import PortalContext, identify
 from govcrawl.items import CrawlError, FetchedDocument
@@ -153,7 +154,8 @@ class StorePipeline:
     def close_spider(self) -> None:
         assert self.archive is not None
         spider = self.crawler.spider
-        for run in spider.portal_health():
+        # Distributed, each worker saw part of each portal: the job records one pooled row per portal.
+        for run in pooled_health(self.crawler, spider.portal_health()):
             failure = run.failure_class()
             if failure in ("no_column", "empty_column"):
                 self.archive.record_error(

@@ -57,6 +57,14 @@ def _worker(replica: ReplicaServer, seeds: Path, db: str, job: str, log: Path, *
     )
 
 
+def _health(db: str) -> list[tuple]:
+    engine = create_engine(db)
+    with engine.connect() as conn:
+        rows = list(conn.execute(text("select division_code, failure_class, reports_found, pages_fetched from portal_health")))
+    engine.dispose()
+    return [tuple(r) for r in rows]
+
+
 def _runs(db: str) -> list[dict]:
     engine = create_engine(db)
     with engine.connect() as conn:
@@ -73,6 +81,14 @@ def test_two_workers_store_every_report_once_and_fetch_no_url_twice(replica, red
         card = score(replica.truth(), archived_reports(db))
         assert card.perfect, (card.missing, card.extra, card.split_duplicates)
         assert len(_runs(db)) == 2
+        health = _health(db)
+    # Health is pooled over the workers: one row per division for the job, with every report counted.
+    truth = replica.truth()
+    assert sorted(h[0] for h in health) == sorted({p["division_code"] for p in truth["portals"]})
+    by_code = {h[0]: h for h in health}
+    for portal in truth["portals"]:
+        _, failure, found, pages = by_code[portal["division_code"]]
+        assert failure is None and found >= len(portal["reports"]) and pages > found, portal["host"]
     # Successful fetches by Scrapy (Chromium's requests carry Proxy-Connection; a dead host's 502s are
     # retried by design; robots.txt is fetched by each process for itself).
     fetched = Counter(
