@@ -33,6 +33,8 @@ def crawl_env(proxy_url: str, database_url: str) -> dict[str, str]:
         HTTP_PROXY=proxy_url,
         GOVCRAWL_DATABASE_URL=database_url,
         TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="",
+        # The replica's hosts resolve nowhere: the scope guard asks no DNS server (govcrawl.discover.guard).
+        GOVCRAWL_SYSTEM_RESOLVER="0",
     )
     return env
 

@@ -13,6 +13,8 @@ import os
 # Scrapy's cookie middleware builds a tldextract instance at import: keep it off the network.
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
+from govcrawl.discover.scope import url_refusal  # noqa: E402 (imports tldextract: after the line above)
+
 BOT_NAME = "govcrawl"
 SPIDER_MODULES = ["govcrawl.spiders"]
 NEWSPIDER_MODULE = "govcrawl.spiders"
@@ -71,8 +73,11 @@ PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30000
 
 
 def _skip_heavy_resources(request: object) -> bool:
-    """Images, media, fonts and stylesheets do not change which links a list shows."""
-    return getattr(request, "resource_type", "") in ("image", "media", "font", "stylesheet")
+    """Images, media, fonts and stylesheets do not change which links a list shows. Chromium's own
+    requests (scripts, frames) bypass the downloader middlewares: the scope guard's URL rules apply here."""
+    return getattr(request, "resource_type", "") in ("image", "media", "font", "stylesheet") or (
+        url_refusal(getattr(request, "url", "")) is not None
+    )
 
 
 PLAYWRIGHT_ABORT_REQUEST = _skip_heavy_resources
@@ -81,7 +86,21 @@ EXTENSIONS = {"govcrawl.progress.Progress": 500}
 GOVCRAWL_PROGRESS_INTERVAL = float(os.environ.get("GOVCRAWL_PROGRESS_INTERVAL", "30"))
 
 # Every response, before redirects are followed, into the run's WARC files (govcrawl.store.warc).
-DOWNLOADER_MIDDLEWARES = {"govcrawl.store.warc.WarcCaptureMiddleware": 650}
+# Before all others (robots.txt included), every request passes the scope guard, then its portal's
+# budget (govcrawl.discover.guard).
+DOWNLOADER_MIDDLEWARES = {
+    "govcrawl.discover.guard.ScopeGuard": 40,
+    "govcrawl.discover.guard.PortalBudget": 45,
+    "govcrawl.store.warc.WarcCaptureMiddleware": 650,
+}
+# Names pinned for the guard (/etc/hosts format), consulted before the system resolver; with
+# GOVCRAWL_SYSTEM_RESOLVER=0 the guard resolves nothing else (the replica web and tests).
+GOVCRAWL_HOSTS_FILE = os.environ.get("GOVCRAWL_HOSTS_FILE") or None
+GOVCRAWL_SYSTEM_RESOLVER = os.environ.get("GOVCRAWL_SYSTEM_RESOLVER", "1")
+GOVCRAWL_RESOLVE_TIMEOUT = float(os.environ.get("GOVCRAWL_RESOLVE_TIMEOUT", "5"))
+# Per portal and run: at most this many requests and seconds from its first request (0: no limit).
+GOVCRAWL_PORTAL_MAX_PAGES = int(os.environ.get("GOVCRAWL_PORTAL_MAX_PAGES", "2000"))
+GOVCRAWL_PORTAL_MAX_SECONDS = float(os.environ.get("GOVCRAWL_PORTAL_MAX_SECONDS", "1800"))
 
 ITEM_PIPELINES = {
     "govcrawl.pipelines.ExtractPipeline": 100,

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from govcrawl.replica.chrome import Skin
-from govcrawl.replica.families import aggregator, apilist, hanweb, jslist, shapes, static, trs
+from govcrawl.replica.families import aggregator, apilist, hanweb, hostile, jslist, shapes, static, trs
 from govcrawl.replica.families.aggregator import Aggregator, AggregatorDoc
 from govcrawl.replica.model import HTML, Builder, Item, Portal, Request, Response, Site, render_documents
 from govcrawl.replica.render import render_many
@@ -24,6 +24,7 @@ FAMILIES: dict[str, Builder] = {
     "jslist": jslist.build,
     "static": static.build,
     "gkmlpt": apilist.build_gkmlpt,
+    "hostile": hostile.build,
     "fujian": apilist.build_fujian,
     **{name: shapes.build for name in shapes.SHAPES},
 }
