@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from govcrawl.replica import tables
 from govcrawl.replica.chrome import Skin
@@ -198,11 +200,64 @@ def generate_portals(count: int = 300, seed: int = SEED) -> list[Portal]:
     return portals
 
 
-def generated_web(count: int = 300, seed: int = SEED, sample: Sequence[int] | None = None) -> VirtualWeb:
-    """The replica web of :func:`generate_portals` (``sample``: only the portals at these indexes)."""
+def grow_portals(portals: Sequence[Portal], fraction: float, seed: int = SEED) -> list[Portal]:
+    """The same portals some time later: about ``fraction`` of their report count published anew.
+
+    Every earlier item stays byte for byte where it was (its article and file are unchanged; only
+    the lists show more). Half the new reports are of a year the portal never reported on (the
+    year after its newest: a new year sub-column where the portal splits by year), half are a unit's
+    report for the portal's newest year that the portal lacked. Each is dated after everything
+    the portal had published, so it heads the newest-first lists. Fixed ``seed``: the same growth
+    every time.
+    """
+    rng = random.Random(f"{seed}:grow:{fraction}")
+    grown = list(portals)
+    with_reports = [n for n, p in enumerate(grown) if any(i.is_report for i in p.items)]
+    total = sum(1 for p in grown for i in p.items if i.is_report)
+    for k in range(max(1, round(total * fraction)) if with_reports and fraction > 0 else 0):
+        n = rng.choice(with_reports)
+        portal = grown[n]
+        reports = [i for i in portal.items if i.is_report]
+        newest = max(i.report_year for i in reports)
+        units = sorted({i.source for i in reports})
+        if k % 2 == 0:
+            year, unit = newest + 1, rng.choice(units)
+        else:
+            taken = {i.source for i in reports if i.report_year == newest}
+            others = [u for u in [*units, *(f"{portal.name}{d}" for d in DEPARTMENTS)] if u not in taken]
+            year, unit = newest, rng.choice(others)
+        last = max(datetime.strptime(i.date, "%Y-%m-%d") for i in portal.items)
+        # Published after everything else, and not before the year it reports on has ended.
+        date = max(last + timedelta(days=rng.randint(1, 20)), datetime(year + 1, 1, rng.randint(10, 28))).strftime("%Y-%m-%d")
+        fmt = rng.choices(("html", "docx", "pdf"), (86, 9, 5))[0] if portal.family != "hanweb_annual" else "html"
+        item = Item(
+            max(i.id for i in portal.items) + 1,
+            f"{unit}{year}年政府信息公开工作年度报告",
+            date,
+            fmt=fmt,
+            source=unit,
+            blocks=report_blocks(unit, year, rng),
+            year=year,
+        )
+        # Stable sort: the earlier items keep their order below the new one.
+        items = sorted((item, *portal.items), key=lambda i: i.date, reverse=True)
+        grown[n] = replace(portal, items=tuple(items))
+    return grown
+
+
+def generated_web(
+    count: int = 300, seed: int = SEED, sample: Sequence[int] | None = None, grow: float = 0.0
+) -> VirtualWeb:
+    """The replica web of :func:`generate_portals` (``sample``: only the portals at these indexes).
+
+    ``grow``: the same web a run later, with about that fraction of new reports on the served
+    portals (:func:`grow_portals`); 0 is the web as generated.
+    """
     portals = generate_portals(count, seed)
     if sample is not None:
         portals = [portals[i] for i in sample]
+    if grow:
+        portals = grow_portals(portals, grow, seed)
     return build_web(portals, aggregators=(), dead=())
 
 

@@ -97,8 +97,9 @@ class _Handler(BaseHTTPRequestHandler):
             resp = UNREACHABLE[resp]
         if resp.delay or self.server.latency:
             time.sleep(resp.delay + self.server.latency)
-        if method == "GET" and _is_fresh(self.headers, resp):
-            resp = Response(b"", resp.content_type, 304, resp.modified)
+        if method == "GET" and self.server.conditional and _is_fresh(self.headers, resp):
+            # The 304 repeats the document's validators (its ETag is the full body's, not the empty one's).
+            resp = Response(b"", resp.content_type, 304, resp.modified, headers={"ETag": resp.etag})
         self._send(resp, url, body=method != "HEAD")
 
     def _send(self, resp: Response, url: str, body: bool) -> None:
@@ -122,7 +123,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         if resp.modified is not None:
             self.send_header("Last-Modified", format_datetime(resp.modified, usegmt=True))
-            self.send_header("ETag", resp.etag)
+            if "ETag" not in resp.headers:
+                self.send_header("ETag", resp.etag)
         self.end_headers()
         if payload:
             self.wfile.write(payload)
@@ -131,10 +133,13 @@ class _Handler(BaseHTTPRequestHandler):
 class _ReplicaHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], web: VirtualWeb, latency: float = 0.0) -> None:
+    def __init__(
+        self, address: tuple[str, int], web: VirtualWeb, latency: float = 0.0, conditional: bool = True
+    ) -> None:
         super().__init__(address, _Handler)
         self.web = web
         self.latency = latency
+        self.conditional = conditional
         self.log: list[dict] = []
         self._lock = threading.Lock()
 
@@ -158,13 +163,20 @@ class ReplicaServer:
 
     ``latency``: seconds every answer waits before it is sent, as a distant server's round trip
     would (benchmarks use it to compare crawls where the network, not the CPU, sets the pace).
+    ``conditional=False``: the hosts ignore If-None-Match / If-Modified-Since and always answer in
+    full, as many real portals do (documents still carry their validators).
     """
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, web: VirtualWeb | None = None, latency: float = 0.0
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        web: VirtualWeb | None = None,
+        latency: float = 0.0,
+        conditional: bool = True,
     ) -> None:
         self.web = web if web is not None else build_web()
-        self._httpd = _ReplicaHTTPServer((host, port), self.web, latency)
+        self._httpd = _ReplicaHTTPServer((host, port), self.web, latency, conditional)
         self._thread: threading.Thread | None = None
 
     @property

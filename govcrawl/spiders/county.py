@@ -4,19 +4,45 @@ Run as ``scrapy crawl county -a province=云南`` (full name, short name or code
 ``-a division=530115`` (comma-separated; a prefecture or province code takes the units inside it)
 and ``-a seeds=FILE.csv`` (replaces the seed list; same columns). The spider only finds and fetches;
 what a fetched document is, and whether it is kept, is decided by the pipelines.
+
+**Incremental runs.** Every run re-reads the lists; what the archive already holds is not fetched
+again unless it may have changed. At the start the spider reads from the archive
+(``Archive.incremental_state``) the URLs archived as report sources, the pages that linked their
+files, and per portal its last complete walk of the column. Then, for a report link:
+
+- archived and fetched (or revalidated) less than ``GOVCRAWL_REVALIDATE_DAYS`` ago (default 30):
+  no request. A page that linked an archived file is *replayed* instead: its last capture is read
+  back from the WARC files and its file links followed, so a file that failed last time is retried
+  (so is every archived page of a portal whose last walk was cut short or had failures);
+- archived longer ago: a conditional request (``If-None-Match`` / ``If-Modified-Since`` from the
+  newest capture). A 304 yields no document: the archived copy is current (a page is replayed for
+  its links). A 200 whose bytes have the archived SHA-256 yields none either;
+- anything else (new, failed before, never archived): a plain request.
+
+A list page whose report links were all known at the portal's last complete walk ends the paging
+of that list (lists are newest-first: the rest is older). A portal's lists are read to the end
+while it has no complete walk in a finished run (its first run; the restart of runs killed before
+they ended), while a URL of it that failed since is not archived, and while one of its archived
+URLs is due for revalidation. So a crawl restarted after SIGKILL skips the reports stored before
+the kill and fetches everything else, and a report that failed is retried every run until it is
+archived. ``GOVCRAWL_INCREMENTAL=0`` (setting or environment) fetches everything as a first run
+does.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import hashlib
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import FormRequest, Request, Response, TextResponse
+from scrapy.http import FormRequest, Headers, Request, Response, TextResponse
+from scrapy.responsetypes import responsetypes
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy_playwright.page import PageMethod
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
@@ -42,7 +68,8 @@ from govcrawl.identify import is_report_title
 from govcrawl.items import CrawlError, FetchedDocument
 from govcrawl.records import Capture
 from govcrawl.seeds import Portal, load_seeds, select
-from govcrawl.store.archive import Archive
+from govcrawl.store.archive import Archive, KnownURL, PortalWalk
+from govcrawl.store.warc import read_capture
 
 #: Hops from the homepage through 政府信息公开 / 政务公开 pages before giving up on finding the column.
 MAX_HOPS = 2
@@ -58,6 +85,8 @@ MAX_SHELL_REDIRECTS = 2
 RENDER_TIMEOUT_MS = 15000
 #: Statuses of script challenges (瑞数 412, 加速乐 521): a real browser passes them by running the page.
 CHALLENGE_STATUSES = (412, 521)
+#: Days an archived report is trusted without asking its server (``GOVCRAWL_REVALIDATE_DAYS``).
+DEFAULT_REVALIDATE_DAYS = 30.0
 
 
 @dataclass
@@ -142,6 +171,14 @@ class CountySpider(scrapy.Spider):
         self.portals: list[Portal] = []
         #: Per seed portal URL: what its crawl found so far.
         self.runs: dict[str, PortalRun] = {}
+        #: Incremental state read from the archive at the start (see the module docstring).
+        self.incremental = True
+        self.revalidate_after = timedelta(days=DEFAULT_REVALIDATE_DAYS)
+        self.known: dict[str, KnownURL] = {}
+        self.walks: dict[str, PortalWalk] = {}
+        #: Portals with an archived URL due for revalidation: their lists are read to the end.
+        self.due: set[str] = set()
+        self.archive: Archive | None = None  # open for the run when the archive exists: replays read it
 
     async def start(self) -> AsyncIterator[Any]:
         """Per selected portal: its last good column first when there is one, else its homepage."""
@@ -152,7 +189,7 @@ class CountySpider(scrapy.Spider):
         self.portals = select(portals, self.province, self.division)
         self.logger.info("crawling %d portals", len(self.portals))
         self.crawler.stats.set_value("govcrawl/portals", len(self.portals))
-        hints = self._column_hints()
+        hints = self._read_archive()
         for portal in self.portals:
             self.runs[portal.portal_url] = PortalRun(portal)
             hint = hints.get(portal.division_code)
@@ -163,21 +200,39 @@ class CountySpider(scrapy.Spider):
             else:
                 yield self._homepage(portal)
 
-    def _column_hints(self) -> dict[str, str]:
-        """The last good column URL per division, from the archive's health records."""
+    def _read_archive(self) -> dict[str, str]:
+        """The last good column URL per division, and the incremental state, from the archive."""
+        self.incremental = _setting(self.settings, "GOVCRAWL_INCREMENTAL", "1").lower() not in ("0", "false", "no")
+        days = float(_setting(self.settings, "GOVCRAWL_REVALIDATE_DAYS", str(DEFAULT_REVALIDATE_DAYS)))
+        self.revalidate_after = timedelta(days=days)
         url = self.settings.get("GOVCRAWL_DATABASE_URL") or database_url()
         archive = Archive(url)
         try:
-            return {
+            hints = {
                 p.division_code: hint
                 for p in self.portals
                 if (hint := archive.last_good_column(p.division_code))
             }
-        except Exception as exc:  # no archive yet (first run): discover everything
-            self.logger.info("no column hints: %s", exc)
-            return {}
-        finally:
+            if self.incremental:
+                state = archive.incremental_state({p.division_code for p in self.portals})
+                self.known, self.walks = state.urls, state.walks
+                now = datetime.now(UTC)
+                self.due = {k.portal_code for k in self.known.values() if now - k.checked_at >= self.revalidate_after}
+        except Exception as exc:  # no archive yet (first run): discover and fetch everything
+            self.logger.info("nothing known from the archive: %s", exc)
             archive.close()
+            return {}
+        self.archive = archive
+        self.logger.info(
+            "incremental: %d known URLs, %d portals walked before, revalidation after %s days",
+            len(self.known), len(self.walks), days,
+        )
+        return hints
+
+    def closed(self, reason: str) -> None:
+        """Release the archive the replays read."""
+        if self.archive is not None:
+            self.archive.close()
 
     def _homepage(self, portal: Portal) -> Request:
         return self._request(portal.portal_url, portal, self.parse_portal_page, {"hop": 0, "homepage": True})
@@ -195,7 +250,8 @@ class CountySpider(scrapy.Spider):
 
     def _count_page(self, response: Response) -> PortalRun:
         run = self._run(response.meta["portal"])
-        run.pages += 1
+        if not response.meta.get("replayed"):  # a page read back from the archive was not fetched
+            run.pages += 1
         return run
 
     # -- navigation: homepage and disclosure pages -------------------------------------------------
@@ -270,10 +326,9 @@ class CountySpider(scrapy.Spider):
         year: int | None = response.meta.get("year")
         if spec.payload != "html":
             links, more = families.read_payload(spec, response.text, response.url)
-            yield from self._follow_reports(
-                response, portal, [x for x in links if self._allowed(x.url, portal)], year, column
-            )
-            for next_spec in more:
+            links = [x for x in links if self._allowed(x.url, portal)]
+            yield from self._follow_reports(response, portal, links, year, column)
+            for next_spec in [] if self._settled(portal, links, year) else more:
                 yield self._list_request(next_spec, portal, column, year=year)
             return
         if is_soft_404(response.text):
@@ -282,10 +337,10 @@ class CountySpider(scrapy.Spider):
         links = self._links(response, portal)
         reports = yield from self._follow_reports(response, portal, links, year, column)
         more = families.list_requests(response.text, response.url)
-        for next_spec in more:
+        pages = [*more, *(ListRequest(x.url) for x in next_page_links(links))]
+        # The rest of a list whose page shows only reports known at the last complete walk is older.
+        for next_spec in [] if self._settled(portal, links, year) else pages:
             yield self._list_request(next_spec, portal, column, year=year, depth=response.meta["sub_depth"])
-        for link in next_page_links(links):
-            yield self._list_request(ListRequest(link.url), portal, column, year=year, depth=response.meta["sub_depth"])
         subs = 0
         if response.meta["sub_depth"] < MAX_SUB_DEPTH:
             for link in _unique(links):
@@ -336,14 +391,113 @@ class CountySpider(scrapy.Spider):
             if column and run.column_url is None:
                 run.column_url = column
             callback = self.parse_attachment if link.is_attachment else self.parse_report
-            yield self._request(
-                link.url,
-                portal,
-                callback,
-                {"link_text": link.label, "parent_title": title},
-                headers={"Referer": response.url},
+            yield from self._fetch(
+                link.url, portal, callback, {"link_text": link.label, "parent_title": title}, {"Referer": response.url}
             )
         return count
+
+    # -- incremental: skip, replay or ask "changed since?" -----------------------------------------
+
+    def _fetch(
+        self,
+        url: str,
+        portal: Portal,
+        callback: Callable[[Response], Iterator[Any]],
+        meta: dict[str, Any],
+        headers: dict[str, str],
+        file: bool = False,
+    ) -> Iterator[Any]:
+        """What a report-like URL needs this run (see the module docstring): nothing, a replay of its
+        archived capture, a conditional request, or a plain one. ``file``: a linked file, always
+        fetched over plain HTTP (never rendered)."""
+        known = self.known.get(url)
+        stats = self.crawler.stats
+        if known is not None and datetime.now(UTC) - known.checked_at < self.revalidate_after:
+            # A page's links matter when it linked archived files, when its portal's last walk did
+            # not end (killed: its files may not have been fetched) or something of it failed since
+            # (it may be one of its files): then the page is replayed, else skipped.
+            walk = self.walks.get(portal.division_code)
+            if callback == self.parse_attachment or not (known.links_files or walk is None or walk.pending):
+                stats.inc_value("govcrawl/incremental/skipped")
+                return
+            replayed = self._replay(known, portal, callback, meta, headers)
+            if replayed is not None:
+                stats.inc_value("govcrawl/incremental/replayed")
+                yield from replayed
+                return
+        if known is not None and (file or not self._run(portal).browser):
+            # Chromium is never sent validators: a 304 would leave it a blank page.
+            stats.inc_value("govcrawl/incremental/conditional")
+            headers = {**headers, **_validators(known)}
+            meta = {**meta, "known": known, "handle_httpstatus_list": [304]}
+        if file:
+            yield Request(url, callback=callback, errback=self.on_error, meta={"portal": portal, **meta}, headers=headers)
+        else:
+            yield self._request(url, portal, callback, meta, headers=headers)
+
+    def _replay(
+        self,
+        known: KnownURL,
+        portal: Portal,
+        callback: Callable[[Response], Iterator[Any]],
+        meta: dict[str, Any],
+        headers: dict[str, str],
+    ) -> list[Any] | None:
+        """``callback``'s output on ``known``'s archived capture, or None when the capture cannot be read."""
+        if known.capture_id is None or self.archive is None:
+            return None
+        try:
+            body = read_capture(self.archive, known.capture_id)
+        except Exception as exc:  # a missing or damaged WARC file: the page is fetched instead
+            self.logger.warning("replay of %s failed, fetching it: %s", known.url, exc)
+            return None
+        response_headers = Headers({"Content-Type": known.content_type} if known.content_type else {})
+        cls = responsetypes.from_args(headers=response_headers, url=known.url, body=body)
+        request = Request(known.url, meta={"portal": portal, **meta, "replayed": True}, headers=headers)
+        response = cls(url=known.url, status=200, headers=response_headers, body=body, request=request)
+        return list(callback(response))
+
+    def _unchanged(self, response: Response) -> bool:
+        """The response is a replay, or has the bytes archived for its URL: it is no new document."""
+        if response.meta.get("replayed"):
+            return True
+        known: KnownURL | None = response.meta.get("known")
+        if known is not None and known.payload_sha256 == hashlib.sha256(response.body).hexdigest():
+            self.crawler.stats.inc_value("govcrawl/incremental/unchanged")
+            return True
+        return False
+
+    def _not_modified(self, response: Response, callback: Callable[[Response], Iterator[Any]]) -> Iterator[Any]:
+        """A 304: the archived copy is current. A page is replayed for its links, or fetched whole
+        when its capture cannot be read (nothing is lost)."""
+        self.crawler.stats.inc_value("govcrawl/incremental/not_modified")
+        if callback == self.parse_attachment:
+            return
+        known: KnownURL = response.meta["known"]
+        portal: Portal = response.meta["portal"]
+        meta = {k: v for k, v in response.meta.items() if k in _OWN_META and k != "portal"}
+        referer = response.request.headers.get("Referer") if response.request else None
+        headers = {"Referer": referer.decode("latin-1")} if referer else {}
+        replayed = self._replay(known, portal, callback, meta, headers)
+        if replayed is not None:
+            yield from replayed
+            return
+        yield self._request(response.url, portal, callback, meta, headers=headers, dont_filter=True)
+
+    def _settled(self, portal: Portal, links: list[Link], year: int | None) -> bool:
+        """Whether every report link among ``links`` (one at least) was known at the portal's last
+        complete walk, with nothing of the portal failed since or due for revalidation: the rest of
+        that list is older and needs nothing this run."""
+        walk = self.walks.get(portal.division_code)
+        if walk is None or walk.pending or portal.division_code in self.due:
+            return False
+        urls = [x.url for x in _unique(links) if _report_title(x, year) is not None]
+        settled = bool(urls) and all(
+            (known := self.known.get(u)) is not None and known.first_fetched <= walk.walked_at for u in urls
+        )
+        if settled:
+            self.crawler.stats.inc_value("govcrawl/incremental/list_stops")
+        return settled
 
     # -- documents ---------------------------------------------------------------------------------
 
@@ -354,12 +508,18 @@ class CountySpider(scrapy.Spider):
         """
         self._count_page(response)
         portal: Portal = response.meta["portal"]
+        if response.status == 304:
+            yield from self._not_modified(response, self.parse_report)
+            return
+        new = not self._unchanged(response)
         if not isinstance(response, TextResponse):
-            yield self._document(response, "attachment")
+            if new:
+                yield self._document(response, "attachment")
             return
         if is_aggregator(response.url):
             # The copy is the document; an aggregator's 下载/search links lead to its paywall, not to files.
-            yield self._document(response, "aggregator")
+            if new:
+                yield self._document(response, "aggregator")
             return
         title = response.meta.get("link_text")
         linked = [x for x in self._links(response, portal) if x.is_attachment]
@@ -368,21 +528,21 @@ class CountySpider(scrapy.Spider):
         # A page whose files are written by script or named only by their link text (download.jsp?…)
         # is a wrapper the way a page of plain file links is, but extraction cannot tell: such a
         # wrapper is not passed on as a document, its files are.
-        if not files or any(_path_names_file(x.url) for x in linked):
+        if new and (not files or any(_path_names_file(x.url) for x in linked)):
             yield self._document(response, "article")
         for url in files:
-            yield Request(
-                url,
-                callback=self.parse_attachment,
-                errback=self.on_error,
-                meta={"portal": portal, "link_text": title, "parent_title": title},
-                headers={"Referer": response.url},
+            yield from self._fetch(
+                url, portal, self.parse_attachment, {"link_text": title, "parent_title": title},
+                {"Referer": response.url}, file=True,
             )
 
     def parse_attachment(self, response: Response) -> Iterator[Any]:
         """A linked file (PDF, DOC, DOCX, WPS...)."""
         self._count_page(response)
-        yield self._document(response, "attachment")
+        if response.status == 304:
+            yield from self._not_modified(response, self.parse_attachment)
+        elif not self._unchanged(response):
+            yield self._document(response, "attachment")
 
     def _document(self, response: Response, kind: str) -> FetchedDocument:
         headers = {
@@ -469,6 +629,22 @@ class CountySpider(scrapy.Spider):
                 if host.endswith(".gov.cn") and in_scope(link.url, host):
                     out.append(link)
         return out
+
+
+def _setting(settings: Any, name: str, default: str) -> str:
+    """A govcrawl setting: the Scrapy setting, else the environment variable of the same name."""
+    value = settings.get(name)
+    return str(value) if value is not None else os.environ.get(name, default)
+
+
+def _validators(known: KnownURL) -> dict[str, str]:
+    """The conditional-request headers of an archived capture."""
+    headers = {}
+    if known.etag:
+        headers["If-None-Match"] = known.etag
+    if known.last_modified:
+        headers["If-Modified-Since"] = known.last_modified
+    return headers
 
 
 def _path_names_file(url: str) -> bool:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, func, select, text, update
+from sqlalchemy import ColumnElement, Connection, Select, case, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -834,6 +834,18 @@ class Archive:
         """Release the connection pool."""
         self.engine.dispose()
 
+    def incremental_state(self, division_codes: Iterable[str] | None = None) -> IncrementalState:
+        """What an incremental crawl of the portals ``division_codes`` (None: all) starts from.
+
+        Per URL archived as a report's source, or linking to one (a Referer of a source): its
+        first and newest successful fetch and its newest 200 capture's validators and digest
+        (``KnownURL``). Per portal: its last complete walk and the URLs that failed since
+        (``PortalWalk``). Read once, at the start of a crawl.
+        """
+        codes = set(division_codes) if division_codes is not None else None
+        with self._sessions() as session:
+            return _incremental_state(session, codes)
+
 
 def _version_by_hash(conn: Connection, content_hash: str) -> _VersionRef | None:
     row = conn.execute(
@@ -995,3 +1007,136 @@ def _aware(moment: datetime) -> datetime:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class KnownURL:
+    """What the archive knows of a URL an incremental crawl may meet again.
+
+    ``archived``: the URL is a source of an archived report. ``links_files``: it is the Referer
+    of an archived source (a report page or wrapper that linked the file the report lives in), so
+    its links matter even when its own bytes are not a report. ``first_fetched``: the first time
+    it was fetched with success; ``checked_at``: the newest successful fetch or 304 revalidation.
+    ``portal_code``: the portal it was reached from. The validators, digest, content type and
+    capture are those of its newest 200 capture (None when WARC capture was off).
+    """
+
+    url: str
+    archived: bool
+    links_files: bool
+    first_fetched: datetime
+    checked_at: datetime
+    portal_code: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    payload_sha256: str | None = None
+    content_type: str | None = None
+    capture_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PortalWalk:
+    """A portal's last complete walk of its column, and what failed since.
+
+    ``run_id`` and ``walked_at``: the newest finished run whose health record says the portal
+    worked (reports found, no failure class), and when that record was written; every report
+    linked from the column then was reached in that run or before. ``pending``: URLs of the
+    portal that failed to fetch, extract or store in that run or later and are not archived.
+    """
+
+    run_id: int
+    walked_at: datetime
+    pending: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class IncrementalState:
+    """What an incremental crawl starts from: known URLs, and per division code its last walk."""
+
+    urls: dict[str, KnownURL]
+    walks: dict[str, PortalWalk]
+
+
+def _incremental_state(session: Session, codes: set[str] | None) -> IncrementalState:
+    """See ``Archive.incremental_state``."""
+    archived: dict[str, datetime] = {}
+    linking: dict[str, datetime] = {}
+    portal: dict[str, str | None] = {}
+    for url, final_url, referer, fetched_at, code in session.execute(
+        select(Source.url, Source.final_url, Source.referer, Source.fetched_at, Source.portal_code)
+    ):
+        if codes is not None and code not in codes:
+            continue
+        when = _aware(fetched_at)
+        for known in {url, final_url}:
+            archived[known] = min(when, archived.get(known, when))
+            portal[known] = code
+        if referer:
+            linking[referer] = min(when, linking.get(referer, when))
+            portal.setdefault(referer, code)
+    # Per URL, aggregated in the database (a list page is captured every run): its first 200,
+    # its newest 200 or 304, and the newest 200 capture's row.
+    relevant = select(Source.url).union(select(Source.final_url), select(Source.referer)).scalar_subquery()
+    ok = Capture.http_status == 200
+    per_url = (
+        select(
+            Capture.url,
+            func.min(case((ok, Capture.fetched_at))).label("first"),
+            func.max(Capture.fetched_at).label("checked"),
+            func.max(case((ok, Capture.id))).label("newest"),
+        )
+        .where(Capture.http_status.in_((200, 304)), Capture.url.in_(relevant))
+        .group_by(Capture.url)
+        .subquery()
+    )
+    rows = {
+        row.url: row
+        for row in session.execute(
+            select(
+                per_url.c.url, per_url.c.first, per_url.c.checked, Capture.id, Capture.etag,
+                Capture.last_modified, Capture.payload_sha256, Capture.content_type,
+            ).outerjoin(Capture, Capture.id == per_url.c.newest)
+        )
+    }
+    urls = {}
+    for url in set(archived) | set(linking):
+        fetched = min(t for t in (archived.get(url), linking.get(url)) if t is not None)
+        row = rows.get(url)
+        first = _aware(row.first) if row is not None and row.first is not None else fetched
+        checked = _aware(row.checked) if row is not None else fetched
+        if row is not None and row.id is None:  # revalidated only: no 200 capture to take validators from
+            row = None
+        urls[url] = KnownURL(
+            url=url,
+            archived=url in archived,
+            links_files=url in linking,
+            first_fetched=min(first, fetched),
+            checked_at=max(checked, fetched),
+            portal_code=portal[url],
+            etag=row.etag if row else None,
+            last_modified=row.last_modified if row else None,
+            payload_sha256=row.payload_sha256 if row else None,
+            content_type=row.content_type if row else None,
+            capture_id=row.id if row else None,
+        )
+    walked: dict[str, tuple[int, datetime]] = {}
+    for code, run_id, checked_at in session.execute(
+        select(PortalHealth.division_code, PortalHealth.crawl_run_id, PortalHealth.checked_at)
+        .join(CrawlRun, CrawlRun.id == PortalHealth.crawl_run_id)
+        .where(PortalHealth.failure_class.is_(None), PortalHealth.reports_found > 0, CrawlRun.finished_at.is_not(None))
+        .order_by(PortalHealth.checked_at)
+    ):
+        if codes is None or code in codes:
+            walked[code] = (run_id, _aware(checked_at))
+    pending: dict[str, set[str]] = {}
+    for code, url, run_id in session.execute(
+        select(FetchError.portal_code, FetchError.url, FetchError.crawl_run_id).where(
+            FetchError.stage.in_(("fetch", "extract", "store")), FetchError.kind != "robots"
+        )
+    ):
+        if code in walked and run_id is not None and run_id >= walked[code][0] and url not in archived:
+            pending.setdefault(code, set()).add(url)
+    walks = {
+        code: PortalWalk(run_id, at, frozenset(pending.get(code, ()))) for code, (run_id, at) in walked.items()
+    }
+    return IncrementalState(urls, walks)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from importlib.resources import files
 
 from govcrawl.replica import chrome
@@ -22,6 +23,7 @@ from govcrawl.replica.model import (
     Request,
     Response,
     Site,
+    day,
     report_html,
 )
 
@@ -146,7 +148,7 @@ def build_annual(portal: Portal) -> tuple[Site, PortalTruth]:
     column_url_path = f"/col/col{col}/index.html"
     truth = PortalTruth(portal, site.url(column_url_path), needs_browser=False)
     crumbs = [("首页", "/"), ("政务公开", f"/col/col{gk_col}/index.html"), (portal.column_title, column_url_path)]
-    pages: dict[tuple[str, str], str] = {}
+    pages: dict[tuple[str, str], tuple[str, datetime]] = {}
     rows: dict[str, list[tuple[int, str]]] = {}
     for item in portal.items:
         if not item.is_report:
@@ -156,14 +158,16 @@ def build_annual(portal: Portal) -> tuple[Site, PortalTruth]:
         url = site.url(f"{ANNUAL_REPORT}?area={area}&fbtime={year}")
         truth.record(item, url)
         main = chrome.article(item.title, item.date, unit, '<div id="zoom">', report_html(item))
-        pages[area, year] = chrome.page(skin, item.title, crumbs, main, meta={"ArticleTitle": item.title})
+        pages[area, year] = (chrome.page(skin, item.title, crumbs, main, meta={"ArticleTitle": item.title}), day(item.date))
         rows.setdefault(unit, []).append((int(year), url))
 
     def handle(req: Request) -> Response:
-        html = pages.get((req.query.get("area", ""), req.query.get("fbtime", "")))
-        if html is None:
+        found = pages.get((req.query.get("area", ""), req.query.get("fbtime", "")))
+        if found is None:
             html = chrome.page(skin, "政府信息公开年度报告", crumbs, '<div class="no-data">该单位本年度暂无年度报告</div>')
-        return Response(html.encode("utf-8"))
+            return Response(html.encode("utf-8"))
+        html, modified = found
+        return Response(html.encode("utf-8"), modified=modified)  # a report: with its validators
 
     site.handlers[ANNUAL_REPORT] = handle
     table = "".join(

@@ -38,7 +38,9 @@ def _sub_columns(portal: Portal, column: str) -> list[tuple[str, str, list[Item]
     """(link text, path, items) of each sub-column; [] when the column is one flat list.
 
     ``split="year"``: one sub-column per report year (``2022n/`` or ``2022_<id>/``), whose list
-    titles may leave the year out; ``split="unit"``: 本级 / 部门 / 乡镇街道, items dealt round-robin.
+    titles may leave the year out; ``split="unit"``: 本级 / 部门 / 乡镇街道, items dealt round-robin
+    by id. Paths and assignments hang on nothing a newer item changes (the oldest item's id, each
+    item's own), so a portal that publishes more keeps its earlier URLs.
     """
     split = portal.options.get("split")
     if split == "year":
@@ -47,14 +49,14 @@ def _sub_columns(portal: Portal, column: str) -> list[tuple[str, str, list[Item]
         return [
             (
                 f"{y}年",
-                f"{column}{style.format(y=y, id=portal.items[0].id % 1000 + n)}/",
+                f"{column}{style.format(y=y, id=(portal.items[-1].id + int(y)) % 1000)}/",
                 [i for i in portal.items if i.date[:4] == y],
             )
-            for n, y in enumerate(years)
+            for y in years
         ]
     if split == "unit":
         return [
-            (text, f"{column}{slug}/", list(portal.items[n :: len(UNIT_COLUMNS)]))
+            (text, f"{column}{slug}/", [i for i in portal.items if i.id % len(UNIT_COLUMNS) == n])
             for n, (text, slug) in enumerate(UNIT_COLUMNS)
         ]
     return []
