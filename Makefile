@@ -9,7 +9,7 @@ WORKERS ?= 2
 CRAWL_ARGS := $(if $(PROVINCE),-a province=$(PROVINCE))
 
 .PHONY: setup demo test lint nightly crawl-distributed clean \
-	bench bench-extract bench-parse bench-crawl bench-db
+	bench bench-extract bench-parse bench-crawl bench-db bench-nightly
 
 setup:
 	@bash .ci/install
@@ -32,7 +32,7 @@ crawl-distributed: setup  ## WORKERS processes sharing a Redis queue (GOVCRAWL_R
 	$(PY) -m govcrawl.distributed --workers $(WORKERS) $(CRAWL_ARGS)
 
 # Benchmarks print figures and ratios; speed targets live here, never in tests.
-bench: bench-extract bench-parse bench-crawl bench-db
+bench: bench-extract bench-parse bench-crawl bench-db bench-nightly
 
 bench-extract: setup  ## extraction docs/s per format, PDF pages/s, peak memory, PDF path vs bare pdfplumber
 	$(PY) -m govcrawl.bench.extract
@@ -42,6 +42,9 @@ bench-parse: setup  ## statistics parsing speed on one core: reports/s from text
 
 bench-crawl: setup  ## crawl the ~300 generated portals: wall time, pages/s, memory, rendered share, pages per report, ratio to a plain fetch
 	$(PY) -m govcrawl.bench.crawl
+
+bench-nightly: setup  ## second incremental run vs the first (5% new reports), one vs two distributed workers
+	$(PY) -m govcrawl.bench.nightly
 
 bench-db: setup  ## 200,000 synthetic reports on SQLite and PostgreSQL: insert rate vs raw executemany, export, a query
 	$(PY) -m govcrawl.bench.db
