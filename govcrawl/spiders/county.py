@@ -249,9 +249,13 @@ class CountySpider(scrapy.Spider):
         return Request(url, callback=callback, errback=self.on_error, meta=meta, **kw)
 
     def _count_page(self, response: Response) -> PortalRun:
-        run = self._run(response.meta["portal"])
+        portal: Portal = response.meta["portal"]
+        run = self._run(portal)
         if not response.meta.get("replayed"):  # a page read back from the archive was not fetched
             run.pages += 1
+        # A page on another government host was asked for because the portal's navigation led there,
+        # maybe in another process (distributed mode): its host is the unit's here too.
+        self._admit(response.url, portal)
         return run
 
     # -- navigation: homepage and disclosure pages -------------------------------------------------
