@@ -50,6 +50,9 @@ def simplified_form(text: str) -> str:
     return t2s.convert(s2t.convert(text))
 
 
+# A report's text is normalised by three stages (identify, hash, the store's MinHash), each on
+# another thread: the recent results are kept (a few KB each) so the work is done once.
+@functools.lru_cache(maxsize=32)
 def normalize_text(text: str) -> str:
     """The text as hashed: NFKC, canonical simplified characters, unified dashes and quotes, no
     page numbers, no whitespace."""
