@@ -102,6 +102,11 @@ GOVCRAWL_RESOLVE_TIMEOUT = float(os.environ.get("GOVCRAWL_RESOLVE_TIMEOUT", "5")
 GOVCRAWL_PORTAL_MAX_PAGES = int(os.environ.get("GOVCRAWL_PORTAL_MAX_PAGES", "2000"))
 GOVCRAWL_PORTAL_MAX_SECONDS = float(os.environ.get("GOVCRAWL_PORTAL_MAX_SECONDS", "1800"))
 
+# Incremental runs (govcrawl.spiders.county): "0" fetches everything as a first run does; archived
+# reports fetched less than this many days ago cost no request, older ones are revalidated.
+GOVCRAWL_INCREMENTAL = os.environ.get("GOVCRAWL_INCREMENTAL", "1")
+GOVCRAWL_REVALIDATE_DAYS = float(os.environ.get("GOVCRAWL_REVALIDATE_DAYS", "30"))
+
 ITEM_PIPELINES = {
     "govcrawl.pipelines.ExtractPipeline": 100,
     "govcrawl.pipelines.CleanPipeline": 200,

@@ -32,7 +32,6 @@ does.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -63,7 +62,7 @@ from govcrawl.discover.links import (
     redirect_target,
     sub_column,
 )
-from govcrawl.discover.scope import in_scope, is_aggregator
+from govcrawl.discover.scope import GOVERNMENT_SUFFIX, in_scope, is_aggregator
 from govcrawl.identify import is_report_title
 from govcrawl.items import CrawlError, FetchedDocument
 from govcrawl.records import Capture
@@ -202,8 +201,8 @@ class CountySpider(scrapy.Spider):
 
     def _read_archive(self) -> dict[str, str]:
         """The last good column URL per division, and the incremental state, from the archive."""
-        self.incremental = _setting(self.settings, "GOVCRAWL_INCREMENTAL", "1").lower() not in ("0", "false", "no")
-        days = float(_setting(self.settings, "GOVCRAWL_REVALIDATE_DAYS", str(DEFAULT_REVALIDATE_DAYS)))
+        self.incremental = str(self.settings.get("GOVCRAWL_INCREMENTAL", "1")).lower() not in ("0", "false", "no")
+        days = self.settings.getfloat("GOVCRAWL_REVALIDATE_DAYS", DEFAULT_REVALIDATE_DAYS)
         self.revalidate_after = timedelta(days=days)
         url = self.settings.get("GOVCRAWL_DATABASE_URL") or database_url()
         archive = Archive(url)
@@ -618,7 +617,7 @@ class CountySpider(scrapy.Spider):
     def _admit(self, url: str, portal: Portal) -> None:
         """Let the crawl onto the host of a disclosure or column link: the unit's other government host."""
         host = (urlsplit(url).hostname or "").lower()
-        if not in_scope(url, portal.host) and in_scope(url, host) and host.endswith(".gov.cn"):
+        if not in_scope(url, portal.host) and in_scope(url, host) and host.endswith(GOVERNMENT_SUFFIX):
             self._run(portal).hosts.add(host)
 
     def _links(self, response: TextResponse, portal: Portal, navigation: bool = False) -> list[Link]:
@@ -630,15 +629,9 @@ class CountySpider(scrapy.Spider):
                 out.append(link)
             elif navigation and (disclosure_score(link) >= 6 or column_score(link) >= 10):
                 host = (urlsplit(link.url).hostname or "").lower()
-                if host.endswith(".gov.cn") and in_scope(link.url, host):
+                if host.endswith(GOVERNMENT_SUFFIX) and in_scope(link.url, host):
                     out.append(link)
         return out
-
-
-def _setting(settings: Any, name: str, default: str) -> str:
-    """A govcrawl setting: the Scrapy setting, else the environment variable of the same name."""
-    value = settings.get(name)
-    return str(value) if value is not None else os.environ.get(name, default)
 
 
 def _validators(known: KnownURL) -> dict[str, str]:
