@@ -49,9 +49,14 @@ def write_seeds(server: ReplicaServer, path: Path) -> Path:
     return path
 
 
-def run_crawl(seeds: Path, env: dict[str, str], log_path: Path) -> tuple[int, float, float]:
-    """``scrapy crawl county -a seeds=…``: exit code, wall seconds, peak MiB of its process tree."""
-    command = [sys.executable, "-m", "scrapy", "crawl", "county", "-a", f"seeds={seeds}"]
+def crawl_command(seeds: Path, *extra: str) -> list[str]:
+    """The command line of ``scrapy crawl county -a seeds=…`` with ``extra`` arguments (``-s NAME=VALUE``…)."""
+    return [sys.executable, "-m", "scrapy", "crawl", "county", "-a", f"seeds={seeds}", *extra]
+
+
+def run_crawl(seeds: Path, env: dict[str, str], log_path: Path, *extra: str) -> tuple[int, float, float]:
+    """``scrapy crawl county -a seeds=… *extra``: exit code, wall seconds, peak MiB of its process tree."""
+    command = crawl_command(seeds, *extra)
     start = time.perf_counter()
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

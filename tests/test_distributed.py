@@ -7,7 +7,6 @@ import os
 import secrets
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from conftest import _fresh_postgres
 from sqlalchemy import create_engine, text
 
 from govcrawl.config import PROJECT_ROOT
-from govcrawl.demo import archived_reports, crawl_env, write_seeds
+from govcrawl.demo import archived_reports, crawl_command, crawl_env, write_seeds
 from govcrawl.distributed import clear_job, job_prefix
 from govcrawl.replica.scorecard import score
 from govcrawl.replica.server import ReplicaServer
@@ -51,7 +50,7 @@ def replica() -> Iterator[ReplicaServer]:
 def _worker(replica: ReplicaServer, seeds: Path, db: str, job: str, log: Path, *extra: str) -> subprocess.Popen:
     env = crawl_env(replica.proxy_url, db)
     env.update(GOVCRAWL_REDIS_URL=REDIS_URL, GOVCRAWL_JOB=job, GOVCRAWL_LEASE_TTL="3")
-    command = [sys.executable, "-m", "scrapy", "crawl", "county", "-a", f"seeds={seeds}", *extra]
+    command = crawl_command(seeds, *extra)
     return subprocess.Popen(
         command, cwd=PROJECT_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
     )

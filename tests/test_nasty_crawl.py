@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from fixtures.documents import nasty
 from sqlalchemy import create_engine, text
 
 from govcrawl.config import PROJECT_ROOT
-from govcrawl.demo import archived_reports, crawl_env, write_seeds
+from govcrawl.demo import archived_reports, crawl_command, crawl_env, write_seeds
 from govcrawl.replica.chrome import Skin
 from govcrawl.replica.families import files
 from govcrawl.replica.model import Item, Portal
@@ -97,10 +96,7 @@ def crawl(tmp_path_factory) -> Iterator[NastyCrawl]:
             GOVCRAWL_MAX_DOCUMENT_BYTES=str(nasty.MAX_DOCUMENT_BYTES),
             GOVCRAWL_EXTRACT_TIMEOUT=str(EXTRACT_TIMEOUT),
         )
-        command = [
-            sys.executable, "-m", "scrapy", "crawl", "county", "-a", f"seeds={seeds}",
-            "-s", f"DOWNLOAD_MAXSIZE={nasty.DOWNLOAD_MAXSIZE}",
-        ]  # fmt: skip
+        command = crawl_command(seeds, "-s", f"DOWNLOAD_MAXSIZE={nasty.DOWNLOAD_MAXSIZE}")
         with open(tmp / "crawl.log", "w", encoding="utf-8") as log:
             code = subprocess.run(
                 command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=600

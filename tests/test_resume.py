@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from govcrawl.config import PROJECT_ROOT
-from govcrawl.demo import archived_reports, crawl_env, run_crawl, write_seeds
+from govcrawl.demo import archived_reports, crawl_command, crawl_env, run_crawl, write_seeds
 from govcrawl.replica.generate import generated_web
 from govcrawl.replica.scorecard import score
 from govcrawl.replica.server import ReplicaServer
@@ -70,7 +69,7 @@ def _stored(database: str) -> int:
 
 def _kill_midway(seeds: Path, env: dict[str, str], log: Path, database: str, expected: int) -> None:
     """Start the crawl; SIGKILL its process group once ``KILL_AT`` of ``expected`` reports are stored."""
-    command = [sys.executable, "-m", "scrapy", "crawl", "county", "-a", f"seeds={seeds}"]
+    command = crawl_command(seeds)
     with open(log, "w", encoding="utf-8") as out:
         proc = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True

@@ -57,16 +57,6 @@ def minimal_urls(truth: dict) -> list[str]:
     return list(dict.fromkeys(urls))
 
 
-def run_discovery_only(seeds: Path, proxy_url: str, workdir: Path) -> float:
-    """Wall seconds of the same crawl with no item pipelines: discovery and fetching alone."""
-    env = crawl_env(proxy_url, f"sqlite:///{workdir / 'discovery.sqlite3'}")
-    command = [sys.executable, "-m", "scrapy", "crawl", "county", "-a", f"seeds={seeds}", "-s", "ITEM_PIPELINES={}"]
-    start = time.perf_counter()
-    with open(workdir / "discovery.log", "w", encoding="utf-8") as log:
-        subprocess.run(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
-    return time.perf_counter() - start
-
-
 def run_fetch(urls: list[str], proxy_url: str, workdir: Path, name: str) -> tuple[int, float, float]:
     """The plain fetch spider on ``urls``: exit code, wall seconds, peak MiB."""
     url_file = workdir / f"{name}-urls.txt"
@@ -116,7 +106,9 @@ def measure(web: VirtualWeb, latency: float) -> Regime:
         b_code, b_wall, b_peak = run_fetch(expected, server.proxy_url, work, "baseline")
         b_pages = [r for r in server.log[mark:] if not r["url"].endswith("/robots.txt")]
         _, o_wall, _ = run_fetch(minimal_urls(truth), server.proxy_url, work, "oracle")
-        d_wall = run_discovery_only(seeds, server.proxy_url, work)
+        # The same crawl with no item pipelines: discovery and fetching alone.
+        d_env = crawl_env(server.proxy_url, f"sqlite:///{work / 'discovery.sqlite3'}")
+        _, d_wall, _ = run_crawl(seeds, d_env, work / "discovery.log", "-s", "ITEM_PIPELINES={}")
     pages = [r for r in crawl_log if not r["url"].endswith("/robots.txt") and ".gov.cn" in r["url"]]
     return Regime(latency, code, wall, peak, pages, reports, truth, (b_code, b_wall, b_peak, len(b_pages)), o_wall, d_wall)
 

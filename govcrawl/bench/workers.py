@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import secrets
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from pathlib import Path
 import psycopg
 
 from govcrawl.config import PROJECT_ROOT
-from govcrawl.demo import archived_reports, crawl_env, write_seeds
+from govcrawl.demo import archived_reports, crawl_command, crawl_env, write_seeds
 from govcrawl.distributed import clear_job
 from govcrawl.procstats import PeakMemory
 from govcrawl.replica.scorecard import score
@@ -79,7 +78,7 @@ def crawl_with_workers(web: VirtualWeb, workers: int, latency: float) -> Through
         seeds = write_seeds(server, Path(tmp) / "seeds.csv")
         env = crawl_env(server.proxy_url, db)
         env.update(GOVCRAWL_REDIS_URL=REDIS_URL, GOVCRAWL_JOB=job)
-        command = [sys.executable, "-m", "scrapy", "crawl", "county", "-a", f"seeds={seeds}"]
+        command = crawl_command(seeds)
         with contextlib.ExitStack() as stack:
             start = time.perf_counter()
             procs, meters = [], []
