@@ -3,6 +3,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export PYTHONDONTWRITEBYTECODE := 1
+# The development package (the replica web, the benchmarks) lives under tests/ and is not installed.
+DEV := PYTHONPATH=tests
 
 # Optional arguments of the crawl targets: PROVINCE=云南, WORKERS=2.
 WORKERS ?= 2
@@ -15,7 +17,7 @@ setup:
 	@bash .ci/install
 
 demo: setup  ## crawl the bundled replica web into SQLite and print what was archived
-	$(PY) -m govcrawl.demo
+	$(DEV) $(PY) -m replica.demo
 
 test: setup  ## the whole test suite: SQLite, PostgreSQL, the replica web, Chromium
 	$(VENV)/bin/ruff check govcrawl tests seeds migrations
@@ -35,19 +37,19 @@ crawl-distributed: setup  ## WORKERS processes sharing a Redis queue (GOVCRAWL_R
 bench: bench-extract bench-parse bench-crawl bench-db bench-nightly
 
 bench-extract: setup  ## extraction docs/s per format, PDF pages/s, peak memory, PDF path vs bare pdfplumber
-	$(PY) -m govcrawl.bench.extract
+	$(DEV) $(PY) -m bench.extract
 
 bench-parse: setup  ## statistics parsing speed on one core: reports/s from text and from PDF
-	$(PY) -m govcrawl.bench.parse
+	$(DEV) $(PY) -m bench.parse
 
 bench-crawl: setup  ## crawl the ~300 generated portals: wall time, pages/s, memory, rendered share, pages per report, ratio to a plain fetch
-	$(PY) -m govcrawl.bench.crawl
+	$(DEV) $(PY) -m bench.crawl
 
 bench-nightly: setup  ## second incremental run vs the first (5% new reports), one vs two distributed workers
-	$(PY) -m govcrawl.bench.nightly
+	$(DEV) $(PY) -m bench.nightly
 
 bench-db: setup  ## 200,000 synthetic reports on SQLite and PostgreSQL: insert rate vs raw executemany, export, a query
-	$(PY) -m govcrawl.bench.db
+	$(DEV) $(PY) -m bench.db
 
 clean:
 	rm -rf data/demo.sqlite3 data/replica-cache .pytest_cache

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BACKENDS, _fresh_postgres
 from sqlalchemy import create_engine, text
 
-from govcrawl.demo import archived_reports, crawl_env, run_crawl, write_seeds
-from govcrawl.replica.scorecard import Scorecard, score
-from govcrawl.replica.server import ReplicaServer
+from conftest import BACKENDS, _fresh_postgres
+from replica.harness import archived_reports, crawl_env, run_crawl, write_seeds
+from replica.scorecard import Scorecard, score
+from replica.server import ReplicaServer
 
 pytestmark = [pytest.mark.crawl, pytest.mark.browser]
 

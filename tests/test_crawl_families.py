@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from govcrawl.demo import archived_reports, crawl_env, run_crawl, write_seeds
-from govcrawl.replica.fixtures import DEAD_FAILURE, family_web
-from govcrawl.replica.scorecard import Scorecard, score
-from govcrawl.replica.server import ReplicaServer
+from replica.fixtures import DEAD_FAILURE, family_web
+from replica.harness import archived_reports, crawl_env, run_crawl, write_seeds
+from replica.scorecard import Scorecard, score
+from replica.server import ReplicaServer
 
 pytestmark = [pytest.mark.crawl, pytest.mark.browser]
 

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from govcrawl.demo import archived_reports, crawl_env, run_crawl, write_seeds
-from govcrawl.replica.generate import generated_web
-from govcrawl.replica.scorecard import Scorecard, score
-from govcrawl.replica.server import ReplicaServer
+from replica.generate import generated_web
+from replica.harness import archived_reports, crawl_env, run_crawl, write_seeds
+from replica.scorecard import Scorecard, score
+from replica.server import ReplicaServer
 
 pytestmark = [pytest.mark.crawl, pytest.mark.browser]
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from govcrawl.demo import archived_reports, crawl_env, run_crawl, write_seeds
-from govcrawl.replica.fixtures import FAMILY_PORTALS
-from govcrawl.replica.scorecard import score
-from govcrawl.replica.server import ReplicaServer
-from govcrawl.replica.web import build_web
+from replica.fixtures import FAMILY_PORTALS
+from replica.harness import archived_reports, crawl_env, run_crawl, write_seeds
+from replica.scorecard import score
+from replica.server import ReplicaServer
+from replica.web import build_web
 
 pytestmark = [pytest.mark.crawl]
 

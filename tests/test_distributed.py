@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 import redis
-from conftest import _fresh_postgres
 from sqlalchemy import create_engine, text
 
+from conftest import _fresh_postgres
 from govcrawl.config import PROJECT_ROOT
-from govcrawl.demo import archived_reports, crawl_command, crawl_env, write_seeds
 from govcrawl.distributed import clear_job, job_prefix
-from govcrawl.replica.scorecard import score
-from govcrawl.replica.server import ReplicaServer
+from replica.harness import archived_reports, crawl_command, crawl_env, write_seeds
+from replica.scorecard import score
+from replica.server import ReplicaServer
 
 pytestmark = [pytest.mark.crawl, pytest.mark.postgres]
 

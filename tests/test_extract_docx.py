@@ -7,8 +7,8 @@ import io
 import docx
 import pytest
 from docx.oxml import OxmlElement
-from fixtures.documents import make_fixtures as mf
 
+from fixtures.documents import make_fixtures as mf
 from govcrawl.extract import extract, extract_file
 
 

@@ -11,8 +11,8 @@ import time
 import zipfile
 
 import pytest
-from fixtures.documents import make_fixtures as mf
 
+from fixtures.documents import make_fixtures as mf
 from govcrawl.document import Document
 from govcrawl.extract import ExtractionError, extract, extract_file, sniff_format
 from govcrawl.extract.doc import convert_with_libreoffice

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fixtures.documents import make_fixtures as mf
 from lxml import html as lxml_html
 
+from fixtures.documents import make_fixtures as mf
 from govcrawl.clean import strip_boilerplate
 from govcrawl.extract import extract
 from govcrawl.extract.html import clean_title, html_table_to_grid

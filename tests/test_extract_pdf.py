@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from fixtures.documents import make_fixtures as mf
 
-from govcrawl.bench.extract import minimal_pdf
+from bench.extract import minimal_pdf
+from fixtures.documents import make_fixtures as mf
 from govcrawl.extract import ExtractionError, extract, extract_file
 from govcrawl.extract.pdf import pdf_table_to_grid
 

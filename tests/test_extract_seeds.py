@@ -8,11 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
-from fixtures.documents import make_fixtures as mf
 
+from fixtures.documents import make_fixtures as mf
 from govcrawl.clean import strip_boilerplate
 from govcrawl.extract import extract, extract_file
-from govcrawl.replica.render import render_many
+from replica.render import render_many
 
 SEED_DIR = Path(__file__).parent / "fixtures" / "seeds"
 SEEDS = ("000", "001", "002", "003", "004")

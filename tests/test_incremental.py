@@ -26,16 +26,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import BACKENDS, _fresh_postgres
 from sqlalchemy import create_engine, select
 
-from govcrawl.demo import archived_reports, crawl_env, run_crawl, write_seeds
-from govcrawl.replica.generate import generate_portals, generated_web, grow_portals
-from govcrawl.replica.model import Response
-from govcrawl.replica.scorecard import score
-from govcrawl.replica.server import ReplicaServer
+from conftest import BACKENDS, _fresh_postgres
 from govcrawl.store import CaptureRecord
 from govcrawl.store.models import CrawlRun
+from replica.generate import generate_portals, generated_web, grow_portals
+from replica.harness import archived_reports, crawl_env, run_crawl, write_seeds
+from replica.model import Response
+from replica.scorecard import score
+from replica.server import ReplicaServer
 
 #: Every 10th generated portal: 30 portals over all families (as tests/test_crawl_generated.py).
 SAMPLE = range(0, 300, 10)

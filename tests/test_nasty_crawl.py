@@ -17,16 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.documents import nasty
 from sqlalchemy import create_engine, text
 
+from fixtures.documents import nasty
 from govcrawl.config import PROJECT_ROOT
-from govcrawl.demo import archived_reports, crawl_command, crawl_env, write_seeds
-from govcrawl.replica.chrome import Skin
-from govcrawl.replica.families import files
-from govcrawl.replica.model import Item, Portal
-from govcrawl.replica.server import ReplicaServer
-from govcrawl.replica.web import FAMILIES, build_web
+from replica.chrome import Skin
+from replica.families import files
+from replica.harness import archived_reports, crawl_command, crawl_env, write_seeds
+from replica.model import Item, Portal
+from replica.server import ReplicaServer
+from replica.web import FAMILIES, build_web
 
 pytestmark = pytest.mark.crawl
 

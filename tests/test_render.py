@@ -10,9 +10,9 @@ import pdfplumber
 import pytest
 from lxml import html as lxml_html
 
-from govcrawl.replica.render import render_many, render_seed, seed_blocks, seed_text, seed_values
-from govcrawl.replica.tables import GridTable, active_table, apply_table, review_table
 from govcrawl.stats.schema import APPLY_COLUMNS, GOV2019, GOV2021
+from replica.render import render_many, render_seed, seed_blocks, seed_text, seed_values
+from replica.tables import GridTable, active_table, apply_table, review_table
 
 
 @pytest.fixture(scope="module")

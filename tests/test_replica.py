@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from govcrawl.replica.__main__ import main as replica_main
-from govcrawl.replica.render import seed_text
-from govcrawl.replica.server import ReplicaServer
+from replica.__main__ import main as replica_main
+from replica.render import seed_text
+from replica.server import ReplicaServer
 
 CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -308,9 +308,11 @@ def test_truth_cli_writes_json(tmp_path, truth):
 
 def test_serve_cli_announces_serves_and_logs(tmp_path):
     log = tmp_path / "log.jsonl"
-    env = {**os.environ, "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": ""}
+    # The replica is a development package under tests/, not installed: it is found on PYTHONPATH.
+    dev_path = str(Path(replica_main.__code__.co_filename).parents[1])
+    env = {**os.environ, "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "", "PYTHONPATH": dev_path}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "govcrawl.replica", "serve", "--port", "0", "--log", str(log)],
+        [sys.executable, "-m", "replica", "serve", "--port", "0", "--log", str(log)],
         stdout=subprocess.PIPE,
         text=True,
         env=env,

@@ -12,9 +12,9 @@ import urllib.request
 
 import pytest
 
-from govcrawl.replica.fixtures import FAMILY_DEAD, FAMILY_PORTALS, family_web
-from govcrawl.replica.generate import generate_portals
-from govcrawl.replica.server import ReplicaServer
+from replica.fixtures import FAMILY_DEAD, FAMILY_PORTALS, family_web
+from replica.generate import generate_portals
+from replica.server import ReplicaServer
 
 
 @pytest.fixture(scope="module")

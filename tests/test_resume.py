@@ -19,16 +19,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BACKENDS, _fresh_postgres
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from conftest import BACKENDS, _fresh_postgres
 from govcrawl.config import PROJECT_ROOT
-from govcrawl.demo import archived_reports, crawl_command, crawl_env, run_crawl, write_seeds
-from govcrawl.replica.generate import generated_web
-from govcrawl.replica.scorecard import score
-from govcrawl.replica.server import ReplicaServer
 from govcrawl.store.models import CrawlRun, Report, Source
+from replica.generate import generated_web
+from replica.harness import archived_reports, crawl_command, crawl_env, run_crawl, write_seeds
+from replica.scorecard import score
+from replica.server import ReplicaServer
 
 pytestmark = [pytest.mark.crawl, pytest.mark.browser]
 

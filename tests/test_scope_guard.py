@@ -2,7 +2,7 @@
 
 First the pure decisions: every spelling of an address, local names, hosts files, budgets. Then
 real crawls (``scrapy crawl county`` subprocesses through the replica proxy, which logs every
-request it receives): the hostile portal of ``govcrawl.replica.families.hostile``, whose pages
+request it receives): the hostile portal of ``replica.families.hostile``, whose pages
 link and redirect to private, loopback, link-local and local addresses, other schemes and
 unrelated sites, crawled into SQLite and PostgreSQL; and portals with long lists under a small
 page or time budget beside a short one.
@@ -24,10 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BACKENDS, _fresh_postgres
 from sqlalchemy import create_engine, text
 
-from govcrawl.demo import archived_reports, crawl_env, run_crawl, write_seeds
+from conftest import BACKENDS, _fresh_postgres
 from govcrawl.discover.guard import budget_refusal, parse_hosts, system_addresses
 from govcrawl.discover.scope import (
     first_unsafe_address,
@@ -36,14 +35,15 @@ from govcrawl.discover.scope import (
     on_government_sites,
     url_refusal,
 )
-from govcrawl.replica.chrome import Skin
-from govcrawl.replica.families import hostile
-from govcrawl.replica.generate import report_blocks
-from govcrawl.replica.model import Conditions, Item, Portal
-from govcrawl.replica.scorecard import score
-from govcrawl.replica.server import ReplicaServer
-from govcrawl.replica.web import build_web
 from govcrawl.settings import _skip_heavy_resources
+from replica.chrome import Skin
+from replica.families import hostile
+from replica.generate import report_blocks
+from replica.harness import archived_reports, crawl_env, run_crawl, write_seeds
+from replica.model import Conditions, Item, Portal
+from replica.scorecard import score
+from replica.server import ReplicaServer
+from replica.web import build_web
 
 # -- the pure decisions ------------------------------------------------------------------------------
 

@@ -14,11 +14,11 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from govcrawl.discover.families import ListRequest
-from govcrawl.replica.fixtures import FAMILY_PORTALS
-from govcrawl.replica.model import Request as ReplicaRequest
-from govcrawl.replica.web import build_web
 from govcrawl.seeds import Portal
 from govcrawl.spiders.county import CountySpider
+from replica.fixtures import FAMILY_PORTALS
+from replica.model import Request as ReplicaRequest
+from replica.web import build_web
 
 HOST = "www.fxchaoyang.gov.cn"
 

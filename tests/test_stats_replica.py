@@ -14,11 +14,10 @@ import pytest
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
-from test_stats_seeds import SEEDS, expected_cells, expected_for, same_number  # noqa: E402
-
 from govcrawl.extract import extract  # noqa: E402
-from govcrawl.replica.render import render_many  # noqa: E402
 from govcrawl.stats import parse_document, parse_text  # noqa: E402
+from replica.render import render_many  # noqa: E402
+from test_stats_seeds import SEEDS, expected_cells, expected_for, same_number  # noqa: E402
 
 FORMATS = ("html", "docx", "pdf")
 CONTENT_TYPES = {

@@ -19,11 +19,12 @@ from pathlib import Path
 import pytest
 
 from govcrawl.cli import main
-from govcrawl.demo import _width, crawl_env, run_crawl
+from govcrawl.output.tables import display_width
 from govcrawl.records import CheckRecord, ReportRecord
-from govcrawl.replica.server import ReplicaServer
 from govcrawl.store import Archive
 from govcrawl.store.status import Counts, Status, collect
+from replica.harness import crawl_env, run_crawl
+from replica.server import ReplicaServer
 
 #: One portal's outcome in a run: reports found (> 0), or the failure class of a run that found none.
 Outcome = int | str
@@ -279,9 +280,9 @@ def test_wide_province_names_keep_the_columns_aligned(archive, migrated_url, mak
     board = out.split("coverage", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
     assert len(board) == 7  # header, then three provinces of two rows each
     for token in ("year", "all", "2021", "2022"):
-        starts = {_width(line[: line.index(token)]) for line in board if f" {token} " in line}
+        starts = {display_width(line[: line.index(token)]) for line in board if f" {token} " in line}
         assert len(starts) == 1, token
-    assert len({_width(line) for line in board[1:]}) == 1  # numbers right-aligned to one edge
+    assert len({display_width(line) for line in board[1:]}) == 1  # numbers right-aligned to one edge
 
 
 # End to end: two real crawls of the replica web, the second after a portal's host went away.

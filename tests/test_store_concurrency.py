@@ -7,8 +7,8 @@ import multiprocessing
 import pytest
 from sqlalchemy import text
 
-from govcrawl.replica.render import seed_text
 from govcrawl.store import Archive
+from replica.render import seed_text
 
 pytestmark = pytest.mark.postgres
 

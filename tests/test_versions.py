@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from govcrawl.replica.families.aggregator import _page_html
-from govcrawl.replica.render import render_seed, seed_text
-from govcrawl.replica.web import AGGREGATORS
 from govcrawl.store.models import Parse, Report, ReportVersion, Source, StatValue
+from replica.families.aggregator import _page_html
+from replica.render import render_seed, seed_text
+from replica.web import AGGREGATORS
 
 TITLE = "济宁市任城区人民政府2021年政府信息公开工作年度报告"
 

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 from warcio.archiveiterator import ArchiveIterator
 
 from govcrawl.cli import main
-from govcrawl.demo import crawl_env, run_crawl, write_seeds
-from govcrawl.replica.server import ReplicaServer
 from govcrawl.store import Archive, upgrade
 from govcrawl.store.models import Blob, Capture, Source
 from govcrawl.store.warc import WarcWriter, read_capture, read_record
+from replica.harness import crawl_env, run_crawl, write_seeds
+from replica.server import ReplicaServer
 
 BODY = "<html><body>任城区2021年政府信息公开工作年度报告</body></html>".encode()
 HEADERS = [("Content-Type", "text/html; charset=utf-8"), ("ETag", '"abc"'), ("Transfer-Encoding", "chunked")]

@@ -1,7 +1,7 @@
 """A killable worker process for extraction: a document that hangs a parser costs at most its time limit.
 
 pdfplumber's table finder is quadratic in the ruling lines of a page (a 2 KB PDF drawing a
-150×150 grid takes it 24 s; see ``govcrawl.bench.extract``), pdfminer parses content streams in
+150×150 grid takes it 24 s; see ``bench.extract``), pdfminer parses content streams in
 pure Python, and lxml or python-docx may spin on hostile XML. A time check between pages cannot
 interrupt any of them, so every extraction runs in a child interpreter
 (``python -m govcrawl.extract.worker``) that is killed, with its whole process group, when the

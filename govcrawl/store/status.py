@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, Subquery, and_, case, func, literal, select, true
 from sqlalchemy.orm import Session, aliased
 
+from govcrawl.output.tables import table
 from govcrawl.store.archive import _aware, province_prefix
 from govcrawl.store.models import (
     Capture,
@@ -558,19 +559,7 @@ def _outcomes(portals: dict[str, int]) -> str:
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str) -> list[str]:
-    """Aligned columns, ``align`` giving each column's side (``l`` or ``r``); CJK characters count double."""
-    # The demo's width helper, imported here so that the queries never load the demo and the replica.
-    from govcrawl.demo import _width
-
-    widths = [max(_width(cell) for cell in column) for column in zip(header, *rows, strict=True)]
-    out = []
-    for row in (header, *rows):
-        cells = []
-        for cell, width, side in zip(row, widths, align, strict=True):
-            pad = " " * (width - _width(cell))
-            cells.append(cell + pad if side == "l" else pad + cell)
-        out.append("  " + "  ".join(cells).rstrip())
-    return out
+    return table(header, rows, align, indent="  ")
 
 
 def _time(moment: datetime | None) -> str:

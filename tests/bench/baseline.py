@@ -1,7 +1,7 @@
 """The baseline of ``bench-crawl``: a plain Scrapy spider that fetches exactly the given URLs.
 
 No discovery, no browser, no pipelines: the project's own settings (robots.txt, concurrency, timeouts,
-retries) with Scrapy's plain HTTP handler. Run as ``python -m govcrawl.bench.baseline URLS_FILE``
+retries) with Scrapy's plain HTTP handler. Run as ``python -m bench.baseline URLS_FILE``
 (one URL a line) with ``http_proxy`` set, like the crawl.
 """
 

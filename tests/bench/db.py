@@ -1,4 +1,4 @@
-"""Benchmark of the archive database: ``python -m govcrawl.bench.db [--reports N] [--backends sqlite,postgres]``.
+"""Benchmark of the archive database: ``python -m bench.db [--reports N] [--backends sqlite,postgres]``.
 
 Builds a synthetic archive of N reports (default 200,000) on SQLite and on PostgreSQL through
 ``Archive.store_reports`` (the crawl's store path: dedupe by hash, identity lookup, version, parse,
@@ -272,14 +272,14 @@ def bench_backend(backend: str, n: int, tmp: Path, sample: int | None = None) ->
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its figures."""
-    parser = argparse.ArgumentParser(prog="python -m govcrawl.bench.db", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.db", description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=200_000)
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument(
         "--archive-sample", type=int, help="only this many reports through the Archive; the rest bulk-loaded"
     )
     args = parser.parse_args(argv)
-    from govcrawl.replica.render import seed_text
+    from replica.render import seed_text
 
     text_001 = seed_text("001")
     start = time.perf_counter()

@@ -1,4 +1,4 @@
-"""``python -m govcrawl.bench.parse``: statistics parsing speed on one core.
+"""``python -m bench.parse``: statistics parsing speed on one core.
 
 Two figures, both on the five seed reports, in this one single-threaded process. Times are the
 process's CPU time (``time.process_time``), so reports/s means reports per CPU-second on one core
@@ -41,14 +41,14 @@ def _rate(run: Callable[[], object], n_reports: int, min_seconds: float) -> tupl
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m govcrawl.bench.parse", description=__doc__.splitlines()[0]
+        prog="python -m bench.parse", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--seconds", type=float, default=3.0, help="minimum timing per figure (default 3)")
     args = parser.parse_args(argv)
 
     from govcrawl.extract import extract_local as extract  # in this process: its CPU time is timed
-    from govcrawl.replica.render import render_many, seed_text
     from govcrawl.stats import clear_caches, parse_document, parse_text
+    from replica.render import render_many, seed_text
 
     print(f"bench-parse: {len(SEEDS)} seed reports, one process, CPU time (one core)")
     texts = [seed_text(s) for s in SEEDS]

@@ -1,7 +1,7 @@
 """``make bench-crawl``: the full crawl of the ~300 generated portals, against a plain fetch of its answers.
 
 Builds the generated replica web (fixed seed), crawls it with ``scrapy crawl county`` into a fresh
-SQLite archive through the replica proxy, then runs the baseline (:mod:`govcrawl.bench.baseline`), a
+SQLite archive through the replica proxy, then runs the baseline (:mod:`bench.baseline`), a
 plain Scrapy spider fetching exactly the ground-truth report URLs through the same proxy with the
 same concurrency. Prints, in one run: wall time, pages/s, peak memory, share of pages rendered in
 Chromium, pages fetched per report found against the minimal pages per report, and the wall-time
@@ -33,13 +33,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from govcrawl.config import PROJECT_ROOT
-from govcrawl.demo import crawl_env, run_crawl, write_seeds
-from govcrawl.procstats import PeakMemory
-from govcrawl.replica.generate import generated_web
-from govcrawl.replica.scorecard import score
-from govcrawl.replica.server import ReplicaServer
-from govcrawl.replica.web import VirtualWeb
 from govcrawl.store.archive import Archive
+from replica.generate import generated_web
+from replica.harness import crawl_env, run_crawl, write_seeds
+from replica.procstats import PeakMemory
+from replica.scorecard import score
+from replica.server import ReplicaServer
+from replica.web import VirtualWeb
 
 TARGET_PAGES_RATIO = 1.5
 TARGET_WALL_RATIO = 1.2
@@ -65,7 +65,7 @@ def run_fetch(urls: list[str], proxy_url: str, workdir: Path, name: str) -> tupl
     start = time.perf_counter()
     with open(workdir / f"{name}.log", "w", encoding="utf-8") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "govcrawl.bench.baseline", str(url_file)],
+            [sys.executable, "-m", "bench.baseline", str(url_file)],
             cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         with PeakMemory(proc.pid) as memory:

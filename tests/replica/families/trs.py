@@ -7,9 +7,9 @@ attachments are named ``P0YYYYMMDD…``. Article bodies sit in ``<div class="TRS
 
 from __future__ import annotations
 
-from govcrawl.replica import chrome
-from govcrawl.replica.families import column_page, homepage, listed_title, portal_site, publish, stub_columns
-from govcrawl.replica.model import Item, Portal, PortalTruth, Site
+from replica import chrome
+from replica.families import column_page, homepage, listed_title, portal_site, publish, stub_columns
+from replica.model import Item, Portal, PortalTruth, Site
 
 # TRS ships this helper in every list template; it writes the pager with document.write.
 _PAGER_JS = """<script type="text/javascript">

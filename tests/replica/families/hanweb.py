@@ -13,9 +13,9 @@ import json
 from datetime import datetime
 from importlib.resources import files
 
-from govcrawl.replica import chrome
-from govcrawl.replica.families import column_page, homepage, listed_title, portal_site, publish, stub_columns
-from govcrawl.replica.model import (
+from replica import chrome
+from replica.families import column_page, homepage, listed_title, portal_site, publish, stub_columns
+from replica.model import (
     CONTENT_TYPES,
     Item,
     Portal,
@@ -103,7 +103,7 @@ def build(portal: Portal) -> tuple[Site, PortalTruth]:
         "permissiontype": "0",
     }
     site.handlers[DATAPROXY] = _dataproxy(form_fields, records)
-    site.add(JPAGE_JS, (files("govcrawl.replica") / "assets" / "jpage.js").read_bytes(), CONTENT_TYPES["js"])
+    site.add(JPAGE_JS, (files("replica") / "assets" / "jpage.js").read_bytes(), CONTENT_TYPES["js"])
     config = {"proxyUrl": DATAPROXY, "perPage": per_page, "ajaxParam": form_fields}
     scripts = (
         f'<script type="text/javascript" src="{JPAGE_JS}"></script>\n'

@@ -13,10 +13,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from govcrawl.replica import chrome
-from govcrawl.replica.chrome import Skin
-from govcrawl.replica.families import column_page, homepage, listed_title, portal_site, publish, stub_columns
-from govcrawl.replica.model import Item, Portal, PortalTruth, Site
+from replica import chrome
+from replica.chrome import Skin
+from replica.families import column_page, homepage, listed_title, portal_site, publish, stub_columns
+from replica.model import Item, Portal, PortalTruth, Site
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import random
 
-from govcrawl.replica.chrome import Skin
-from govcrawl.replica.generate import report_blocks
-from govcrawl.replica.model import Conditions, Item, Portal
-from govcrawl.replica.web import DeadPortal, VirtualWeb, build_web
+from replica.chrome import Skin
+from replica.generate import report_blocks
+from replica.model import Conditions, Item, Portal
+from replica.web import DeadPortal, VirtualWeb, build_web
 
 _rng = random.Random(3)
 

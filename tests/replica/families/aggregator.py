@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from govcrawl.replica.chrome import esc
-from govcrawl.replica.model import Site, day
-from govcrawl.replica.render import seed_text
+from replica.chrome import esc
+from replica.model import Site, day
+from replica.render import seed_text
 
 # Preview pages end with a page number between dashes: "—3—", "— 10 —".
 _PAGE_MARK = re.compile(r"(—\s?\d+\s?—)")

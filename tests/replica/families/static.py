@@ -6,9 +6,9 @@ listed but not served here, and the truth records the off-site URL.
 
 from __future__ import annotations
 
-from govcrawl.replica import chrome
-from govcrawl.replica.families import column_page, homepage, listed_title, portal_site, publish, stub_columns
-from govcrawl.replica.model import Item, Portal, PortalTruth, Site
+from replica import chrome
+from replica.families import column_page, homepage, listed_title, portal_site, publish, stub_columns
+from replica.model import Item, Portal, PortalTruth, Site
 
 
 def _article_path(column: str, item: Item) -> str:

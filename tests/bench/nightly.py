@@ -1,13 +1,13 @@
 """Nightly-run benchmarks: what the second run of an incremental crawl costs against the first.
 
 :func:`second_run` crawls the generated replica web (fixed seed) into a fresh SQLite archive, then
-serves the same portals grown by 5% new reports (:func:`govcrawl.replica.generate.grow_portals`:
+serves the same portals grown by 5% new reports (:func:`replica.generate.grow_portals`:
 half of them in a year the portal never had) and crawls again into the same archive. It counts
 every request the replica proxy received in each run (robots.txt included) and checks the second
 run against the ground truth: every new report archived, no unchanged report downloaded again.
 Target: second-run requests ≤ 15% of the first run's.
 
-``make bench-nightly`` also runs :mod:`govcrawl.bench.workers`: the same generated web crawled by one
+``make bench-nightly`` also runs :mod:`bench.workers`: the same generated web crawled by one
 and by two distributed workers (Redis queue, PostgreSQL archive), with the replica answering after
 ``--latency`` seconds (default 0.3 s, where the network rather than this 2-core machine's CPU sets
 the pace), and prints their throughput and the peak memory of the full replica crawls.
@@ -20,10 +20,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from govcrawl.bench.workers import crawl_with_workers, print_throughput
-from govcrawl.demo import archived_reports, crawl_env, run_crawl, write_seeds
-from govcrawl.replica.generate import generated_web
-from govcrawl.replica.server import ReplicaServer
+from bench.workers import crawl_with_workers, print_throughput
+from replica.generate import generated_web
+from replica.harness import archived_reports, crawl_env, run_crawl, write_seeds
+from replica.server import ReplicaServer
 
 #: Share of new reports between the two runs.
 GROWTH = 0.05

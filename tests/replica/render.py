@@ -30,9 +30,9 @@ from docx.shared import Pt
 
 from govcrawl.config import PROJECT_ROOT, data_dir
 from govcrawl.extract.doc import convert_command
-from govcrawl.replica import tables
-from govcrawl.replica.tables import GridTable
 from govcrawl.stats.schema import FORMATS, REVIEW_KEYS
+from replica import tables
+from replica.tables import GridTable
 
 #: Bump when the rendered output changes in a way the source hash below would not show.
 RENDERER_VERSION = "1"

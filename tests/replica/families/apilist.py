@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from govcrawl.replica import chrome
-from govcrawl.replica.families import column_page, homepage, listed_title, portal_site, publish, stub_columns
-from govcrawl.replica.model import CONTENT_TYPES, Item, Portal, PortalTruth, Request, Response, Site
+from replica import chrome
+from replica.families import column_page, homepage, listed_title, portal_site, publish, stub_columns
+from replica.model import CONTENT_TYPES, Item, Portal, PortalTruth, Request, Response, Site
 
 GKMLPT_API = "/gkmlpt/api/all/annualreport"
 FUJIAN_API = "/fjdzapp/search"

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from govcrawl.replica.chrome import Skin
-from govcrawl.replica.families import aggregator, apilist, hanweb, hostile, jslist, shapes, static, trs
-from govcrawl.replica.families.aggregator import Aggregator, AggregatorDoc
-from govcrawl.replica.model import HTML, Builder, Item, Portal, Request, Response, Site, render_documents
-from govcrawl.replica.render import render_many
+from replica.chrome import Skin
+from replica.families import aggregator, apilist, hanweb, hostile, jslist, shapes, static, trs
+from replica.families.aggregator import Aggregator, AggregatorDoc
+from replica.model import HTML, Builder, Item, Portal, Request, Response, Site, render_documents
+from replica.render import render_many
 
 FAMILIES: dict[str, Builder] = {
     "trs": trs.build,

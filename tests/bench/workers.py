@@ -22,12 +22,12 @@ from pathlib import Path
 import psycopg
 
 from govcrawl.config import PROJECT_ROOT
-from govcrawl.demo import archived_reports, crawl_command, crawl_env, write_seeds
 from govcrawl.distributed import clear_job
-from govcrawl.procstats import PeakMemory
-from govcrawl.replica.scorecard import score
-from govcrawl.replica.server import ReplicaServer
-from govcrawl.replica.web import VirtualWeb
+from replica.harness import archived_reports, crawl_command, crawl_env, write_seeds
+from replica.procstats import PeakMemory
+from replica.scorecard import score
+from replica.server import ReplicaServer
+from replica.web import VirtualWeb
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/0"

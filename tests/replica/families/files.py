@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from govcrawl.replica import chrome
-from govcrawl.replica.families import column_page, homepage, portal_site, publish
-from govcrawl.replica.model import Portal, PortalTruth, Site
+from replica import chrome
+from replica.families import column_page, homepage, portal_site, publish
+from replica.model import Portal, PortalTruth, Site
 
 
 @dataclass(frozen=True)

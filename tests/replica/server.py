@@ -16,8 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qsl, urlsplit
 
-from govcrawl.replica.model import HTML, Request, Response
-from govcrawl.replica.web import VirtualWeb, build_web
+from replica.model import HTML, Request, Response
+from replica.web import VirtualWeb, build_web
 
 _BAD_GATEWAY = (
     b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center>"

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 
-from govcrawl.replica import chrome
-from govcrawl.replica.families import column_page, homepage, listed_title, portal_site, publish, stub_columns
-from govcrawl.replica.model import CONTENT_TYPES, Item, Portal, PortalTruth, Site
+from replica import chrome
+from replica.families import column_page, homepage, listed_title, portal_site, publish, stub_columns
+from replica.model import CONTENT_TYPES, Item, Portal, PortalTruth, Site
 
 
 def _article_path(column: str, item: Item) -> str:

@@ -15,8 +15,8 @@ from importlib.resources import files
 from typing import Any
 from urllib.parse import urlencode
 
-from govcrawl.replica.chrome import Skin, esc, not_found
-from govcrawl.replica.render import Block, blocks_html, render_documents, render_seed, seed_expected
+from replica.chrome import Skin, esc, not_found
+from replica.render import Block, blocks_html, render_documents, render_seed, seed_expected
 
 HTML = "text/html; charset=utf-8"
 CONTENT_TYPES = {
@@ -179,7 +179,7 @@ class Site:
     def for_skin(cls, host: str, skin: Skin, conditions: Conditions | None = None) -> Site:
         """A portal host with the skin's 404 page and stylesheet."""
         site = cls(host, not_found(skin), conditions=conditions)
-        css = (files("govcrawl.replica") / "assets" / "portal.css").read_bytes()
+        css = (files("replica") / "assets" / "portal.css").read_bytes()
         site.add(f"/images/{skin.css_prefix}_style.css", css, CONTENT_TYPES["css"])
         return site
 

@@ -1,4 +1,4 @@
-"""``python -m govcrawl.bench.extract``: extraction speed per format, PDF against bare pdfplumber.
+"""``python -m bench.extract``: extraction speed per format, PDF against bare pdfplumber.
 
 Inputs are the replica's renderings of the five seed reports (HTML, DOCX, PDF and DOC through
 LibreOffice; rendered once, cached). Times are CPU seconds of this process plus those of the
@@ -74,7 +74,7 @@ def _bare_pdfplumber(body: bytes) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m govcrawl.bench.extract", description=__doc__.splitlines()[0]
+        prog="python -m bench.extract", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--rounds", type=int, default=2, help="timed rounds per figure (default 2; DOC: 1)")
     parser.add_argument(
@@ -84,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from govcrawl.extract import ExtractionError, extract, extract_local
     from govcrawl.extract.worker import default_worker
-    from govcrawl.procstats import PeakMemory
-    from govcrawl.replica.render import render_many
+    from replica.procstats import PeakMemory
+    from replica.render import render_many
 
     rendered = render_many((s, f) for s in SEEDS for f in FORMATS)
     docs = {f: [rendered[s, f] for s in SEEDS] for f in FORMATS}

@@ -4,7 +4,7 @@ Everything comes from one :class:`random.Random` with a fixed seed, so the web i
 run. Units are real county-level divisions from ``seeds/`` (name, code, province); each portal gets
 a family, list and page sizes, report years (2008–2025), slugs, link texts and nesting. Reports are
 distinct documents (unit, year and statistics differ) with the official tables built by
-:mod:`govcrawl.replica.tables`; non-reports are the look-alikes a column mixes in (工作要点, 统计公报,
+:mod:`replica.tables`; non-reports are the look-alikes a column mixes in (工作要点, 统计公报,
 notices, news).
 """
 
@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from govcrawl.replica import tables
-from govcrawl.replica.chrome import Skin
-from govcrawl.replica.model import Conditions, Item, Portal
-from govcrawl.replica.render import Block, Paragraph
-from govcrawl.replica.web import PORTALS, VirtualWeb, build_web
 from govcrawl.seeds import load_seeds
 from govcrawl.stats.schema import FORMATS, REVIEW_KEYS
+from replica import tables
+from replica.chrome import Skin
+from replica.model import Conditions, Item, Portal
+from replica.render import Block, Paragraph
+from replica.web import PORTALS, VirtualWeb, build_web
 
 SEED = 20260423
 #: Families and how often each appears (real portals: TRS and Hanweb dominate; script-built lists are rare).

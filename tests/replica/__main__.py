@@ -1,4 +1,4 @@
-"""``python -m govcrawl.replica serve|seeds|truth``: run the replica web or write its seeds and truth."""
+"""``python -m replica serve|seeds|truth``: run the replica web or write its seeds and truth."""
 
 from __future__ import annotations
 
@@ -10,25 +10,25 @@ import sys
 import threading
 from pathlib import Path
 
-from govcrawl.replica.web import SEED_COLUMNS, VirtualWeb, build_web
+from replica.web import SEED_COLUMNS, VirtualWeb, build_web
 
 
 def _web(name: str) -> VirtualWeb:
     """The named web: ``bundled`` (the demo's), ``families`` (one portal per CMS family and
     situation) or ``generated`` (the ~300 generated portals)."""
     if name == "families":
-        from govcrawl.replica.fixtures import family_web
+        from replica.fixtures import family_web
 
         return family_web()
     if name == "generated":
-        from govcrawl.replica.generate import generated_web
+        from replica.generate import generated_web
 
         return generated_web()
     return build_web()
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from govcrawl.replica.server import ReplicaServer
+    from replica.server import ReplicaServer
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -63,7 +63,7 @@ def _truth(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one subcommand."""
-    parser = argparse.ArgumentParser(prog="python -m govcrawl.replica", description="The replica web.")
+    parser = argparse.ArgumentParser(prog="python -m replica", description="The replica web.")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser(
         "serve", help="serve until SIGTERM/SIGINT; prints 'REPLICA <proxy url>' when ready"

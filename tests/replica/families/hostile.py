@@ -19,9 +19,9 @@ import random
 from collections.abc import Mapping
 from functools import cache
 
-from govcrawl.replica.chrome import Skin
-from govcrawl.replica.families import static
-from govcrawl.replica.model import HTML, Handler, Item, Portal, PortalTruth, Response, Site
+from replica.chrome import Skin
+from replica.families import static
+from replica.model import HTML, Handler, Item, Portal, PortalTruth, Response, Site
 
 HOST = "www.fxscope.gov.cn"
 
@@ -97,7 +97,7 @@ _UNITS = (
 
 def _items() -> tuple[Item, ...]:
     # Imported here: generate imports the web module, which imports this one for build().
-    from govcrawl.replica.generate import report_blocks
+    from replica.generate import report_blocks
 
     rng = random.Random(11)
     real = tuple(

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from govcrawl.replica import chrome
-from govcrawl.replica.chrome import Link, esc
-from govcrawl.replica.model import (
+from replica import chrome
+from replica.chrome import Link, esc
+from replica.model import (
     Conditions,
     Item,
     Portal,
