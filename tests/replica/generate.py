@@ -3,9 +3,9 @@
 Everything comes from one :class:`random.Random` with a fixed seed, so the web is the same on every
 run. Units are real county-level divisions from ``seeds/`` (name, code, province); each portal gets
 a family, list and page sizes, report years (2008–2025), slugs, link texts and nesting. Reports are
-distinct documents (unit, year and statistics differ) with the official tables built by
-:mod:`replica.tables`; non-reports are the look-alikes a column mixes in (工作要点, 统计公报,
-notices, news).
+distinct documents (unit, year and statistics differ) with the official tables
+(:func:`replica.reports.report_blocks`); non-reports are the look-alikes a column mixes in
+(工作要点, 统计公报, notices, news).
 """
 
 from __future__ import annotations
@@ -16,11 +16,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from govcrawl.seeds import load_seeds
-from govcrawl.stats.schema import FORMATS, REVIEW_KEYS
-from replica import tables
 from replica.chrome import Skin
 from replica.model import Conditions, Item, Portal
-from replica.render import Block, Paragraph
+from replica.reports import report_blocks
 from replica.web import PORTALS, VirtualWeb, build_web
 
 SEED = 20260423
@@ -44,39 +42,6 @@ TRS_SLUGS = ("zfxxgknb", "xxgknb", "gknb", "ndbg", "xxgkndbg1", "zfxxyjxndbg", "
 DISCLOSURE = (("/zwgk/", "政府信息公开"), ("/xxgk/", "信息公开"), ("/zfxxgk/", "政府信息公开"), ("/gk/", "政务公开"))
 DEPARTMENTS = ("教育体育局", "财政局", "卫生健康局", "自然资源局", "住房和城乡建设局", "市场监督管理局", "民政局", "司法局")
 TOWNS = ("城关镇", "新华街道", "东风乡", "河西镇", "永安街道")
-
-
-def report_blocks(unit: str, year: int, rng: random.Random) -> tuple[Block, ...]:
-    """A report of ``unit`` for ``year``: paragraphs and the three official tables, random values."""
-    fmt = FORMATS["gov2021" if year >= 2021 else "gov2019"]
-    values: dict[str, object] = {k: rng.randint(0, 40) for k in fmt.active_keys()}
-    for row in fmt.apply_rows:
-        cells = [rng.randint(0, 30) for _ in range(6)]
-        values.update(zip(row.keys(), [*cells, sum(cells)], strict=True))
-    values.update({k: rng.randint(0, 5) for k in REVIEW_KEYS})
-    intro = (
-        f"本报告根据《中华人民共和国政府信息公开条例》要求，由{unit}编制。全文包括总体情况、主动公开政府信息情况、"
-        f"收到和处理政府信息公开申请情况、政府信息公开行政复议及行政诉讼情况、存在的主要问题及改进情况、其他需要报告的事项。"
-        f"本报告所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。"
-    )
-    summary = (
-        f"{year}年，{unit}坚持以人民为中心，全年主动公开政府信息{rng.randint(120, 4800)}条，"
-        f"更新政策文件{rng.randint(5, 90)}件，回应公众关注热点{rng.randint(3, 60)}次。"
-    )
-    return (
-        Paragraph(f"{unit}{year}年政府信息公开工作年度报告", heading=True),
-        Paragraph(intro),
-        Paragraph("一、总体情况", heading=True),
-        Paragraph(summary),
-        Paragraph("二、主动公开政府信息情况", heading=True),
-        tables.active_table(fmt, values),
-        Paragraph("三、收到和处理政府信息公开申请情况", heading=True),
-        tables.apply_table(fmt, values),
-        Paragraph("四、政府信息公开行政复议、行政诉讼情况", heading=True),
-        tables.review_table(values),
-        Paragraph("五、存在的主要问题及改进情况", heading=True),
-        Paragraph(f"{year}年，{unit}政府信息公开工作仍存在主动公开深度不够、政策解读形式单一等问题，下一步将加强培训、完善制度。"),
-    )
 
 
 def _non_reports(name: str, years: list[int], rng: random.Random, next_id) -> list[Item]:

@@ -86,6 +86,23 @@ class Portal:
 
 
 @dataclass(frozen=True)
+class DeadPortal:
+    """A listed portal URL that yields nothing: its host never answers, or answers in a loop.
+
+    ``cause``: ``dns`` (no such host: the proxy answers 502), ``refused`` (502, connection refused),
+    ``timeout`` (504) or ``redirect_loop`` (/ and /index.html redirect to each other).
+    """
+
+    host: str
+    division_code: str
+    province: str
+    prefecture: str
+    name: str
+    level: str = "county"
+    cause: str = "dns"
+
+
+@dataclass(frozen=True)
 class Request:
     """What the server hands a site: method, path, decoded query and form fields."""
 

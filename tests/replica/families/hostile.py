@@ -22,6 +22,7 @@ from functools import cache
 from replica.chrome import Skin
 from replica.families import static
 from replica.model import HTML, Handler, Item, Portal, PortalTruth, Response, Site
+from replica.reports import report_blocks
 
 HOST = "www.fxscope.gov.cn"
 
@@ -96,9 +97,6 @@ _UNITS = (
 
 
 def _items() -> tuple[Item, ...]:
-    # Imported here: generate imports the web module, which imports this one for build().
-    from replica.generate import report_blocks
-
     rng = random.Random(11)
     real = tuple(
         Item(
