@@ -31,7 +31,7 @@ nightly: setup  ## the nightly crawl of every seed portal into GOVCRAWL_DATABASE
 	$(VENV)/bin/scrapy crawl county $(CRAWL_ARGS) -s LOG_FILE=data/logs/nightly-$$(date +%Y%m%d-%H%M).log
 
 crawl-distributed: setup  ## WORKERS processes sharing a Redis queue (GOVCRAWL_REDIS_URL) and the archive
-	$(PY) -m govcrawl.distributed --workers $(WORKERS) $(CRAWL_ARGS)
+	$(VENV)/bin/govcrawl crawl --workers $(WORKERS) $(if $(PROVINCE),--province $(PROVINCE))
 
 # Benchmarks print figures and ratios; speed targets live here, never in tests.
 bench: bench-extract bench-parse bench-crawl bench-db bench-nightly

@@ -13,7 +13,8 @@ what it saw of each portal to the job's totals in Redis, and the last worker to 
 pooled health of every portal (one row per portal for the whole job; see :func:`pooled_health`).
 
 Enabled by ``GOVCRAWL_REDIS_URL`` (see ``govcrawl/settings.py``); ``GOVCRAWL_JOB`` names the job
-so that its keys (``govcrawl:<job>:...``) do not mix with another job's.
+so that its keys (``govcrawl:<job>:...``) do not mix with another job's. ``govcrawl crawl --workers N``
+(:mod:`govcrawl.crawl`) starts the workers of one job.
 """
 
 from __future__ import annotations
@@ -327,34 +328,3 @@ def clear_job(redis_url: str, job: str) -> int:
     server = redis.Redis.from_url(redis_url)
     keys = list(server.scan_iter(f"{job_prefix(job)}:*"))
     return server.delete(*keys) if keys else 0
-
-
-def run_workers(workers: int, scrapy_args: list[str], redis_url: str, job: str | None = None) -> int:
-    """Start ``workers`` crawl processes of one job, wait for all, remove the job's keys; worst exit code."""
-    import secrets
-    import subprocess
-    import sys
-
-    job = job or secrets.token_hex(4)
-    env = dict(os.environ, GOVCRAWL_REDIS_URL=redis_url, GOVCRAWL_JOB=job)
-    command = [sys.executable, "-m", "scrapy", "crawl", "county", *scrapy_args]
-    procs = [subprocess.Popen(command, env=env) for _ in range(workers)]
-    codes = [p.wait() for p in procs]
-    clear_job(redis_url, job)
-    return max(codes)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m govcrawl.distributed --workers N [scrapy crawl arguments]``."""
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--redis", default=os.environ.get("GOVCRAWL_REDIS_URL", "redis://127.0.0.1:6379/0"))
-    parser.add_argument("--job", default=None, help="job name (default: random); reuse it to resume a job")
-    args, scrapy_args = parser.parse_known_args(argv)
-    return run_workers(args.workers, scrapy_args, args.redis, args.job)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

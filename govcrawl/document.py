@@ -8,6 +8,7 @@ is a pure function testable without a crawl.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 
@@ -109,9 +110,13 @@ class Document:
     def tables(self) -> list[Table]:
         return [b.table for b in self.blocks if b.kind == "table" and b.table is not None]
 
-    @property
+    @cached_property
     def text(self) -> str:
-        """The body as text: blocks in order, tables as pipe rows."""
+        """The body as text: blocks in order, tables as pipe rows.
+
+        Joined once, on first use (identification and parsing each read it several times): a
+        document's blocks are final once it leaves extraction or cleaning, which build new documents.
+        """
         parts = []
         for b in self.blocks:
             if b.kind == "table" and b.table is not None:

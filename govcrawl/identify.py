@@ -71,16 +71,6 @@ _REPORT_SECTIONS = (
 
 
 @dataclass
-class PortalContext:
-    """The portal a document was found on (a seed row): its division and name."""
-
-    division_code: str
-    name: str
-    province: str | None = None
-    url: str | None = None
-
-
-@dataclass
 class Identity:
     """Whose report a document is and for which year, with how each field was decided."""
 
@@ -290,13 +280,15 @@ def identify(
     *,
     url: str = "",
     link_text: str | None = None,
-    portal: PortalContext | None = None,
+    portal_code: str | None = None,
     divisions: Divisions | None = None,
 ) -> Identity:
     """Decide title, year reported on, division, publisher and publisher level of a document.
 
     ``url`` lends its file name as a title candidate (attachments are usually named after the
-    report); ``divisions`` defaults to the shipped reference tables.
+    report); ``portal_code`` is the division code of the portal the document was found on (the
+    unit a report without a named region belongs to); ``divisions`` defaults to the shipped
+    reference tables.
     """
     divisions = divisions or Divisions.load()
     evidence: dict[str, str] = {}
@@ -308,15 +300,15 @@ def identify(
     if year_source:
         evidence["year"] = year_source
 
-    context = portal.division_code if portal else None
+    context = portal_code
     subject = subject_of(title) if title and is_report_title(title) else ""
     division, alias = (None, "")
     if subject:
         division, alias = _division_in(divisions, subject, year=year, context=context)
     if division is not None and title_source:
         evidence["region"] = title_source
-    elif portal is not None and divisions.by_code(portal.division_code) is not None:
-        division = divisions.by_code(portal.division_code)
+    elif portal_code is not None and divisions.by_code(portal_code) is not None:
+        division = divisions.by_code(portal_code)
         evidence["region"] = "portal"
     else:
         division = _text_division(divisions, doc, year=year, context=context)

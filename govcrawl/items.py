@@ -1,17 +1,14 @@
-"""What the spider hands to the pipelines."""
+"""What the spider hands to the pipelines: a fetched document, or a failure worth recording.
+
+The processing pipeline turns a :class:`FetchedDocument` into a :class:`govcrawl.process.Processed`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from govcrawl.document import Document
 from govcrawl.records import Capture
 from govcrawl.seeds import Portal
-
-if TYPE_CHECKING:
-    from govcrawl.identify import Identity
-    from govcrawl.stats import ParseResult
 
 
 @dataclass
@@ -24,12 +21,6 @@ class FetchedDocument:
     kind: str
     #: Title of the page that linked an attachment: an attachment's own text may lack a title line.
     parent_title: str | None = None
-    # Filled by the pipelines, stage by stage.
-    document: Document | None = None
-    identity: Identity | None = None
-    content_hash: str = ""
-    parse: ParseResult | None = None
-    parse_error: str | None = None
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 
@@ -26,6 +26,11 @@ class Capture:
     link_text: str | None = None
     #: True when the body came from Chromium (scrapy-playwright) rather than plain HTTP.
     rendered: bool = False
+
+    @classmethod
+    def of_bytes(cls, body: bytes, url: str = "", content_type: str | None = None) -> Capture:
+        """A capture of bytes that were not fetched (a local file, an archived record), dated now."""
+        return cls(url, url, 200, {}, body, content_type, datetime.now(UTC))
 
 
 @dataclass
@@ -74,6 +79,10 @@ class ReportRecord:
     parser_version: str | None = None
     stats: list[StatRecord] = field(default_factory=list)
     checks: list[CheckRecord] = field(default_factory=list)
+    #: legacy_local cells outside the canonical keys (label, unit, column, value), as JSON objects.
+    triples: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     #: How identity was decided: {"region": "title", "year": "text:统计期限", ...}.
     evidence: dict[str, str] = field(default_factory=dict)
+    #: MinHash signature of the normalised text (``govcrawl.dedupe.signature``), None when too short.
+    signature: bytes | None = None

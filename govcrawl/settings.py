@@ -1,14 +1,16 @@
-"""Scrapy settings for govcrawl.
+"""Scrapy settings for govcrawl: every ``GOVCRAWL_*`` setting is declared here, from the environment.
 
 Plain HTTP for everything except list pages built by script, which go to Chromium through
 scrapy-playwright (Debian's /usr/bin/chromium; Playwright cannot download a browser here).
 Both honour the standard ``http_proxy`` / ``HTTP_PROXY`` variables: Scrapy through its proxy
-middleware, Chromium through the launch option set below.
+middleware, Chromium through the launch option set below (credentials in the URL become
+Playwright's username and password; neither is ever archived or logged).
 """
 
 from __future__ import annotations
 
 import os
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 # Scrapy's cookie middleware builds a tldextract instance at import: keep it off the network.
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
@@ -18,6 +20,8 @@ from govcrawl.discover.scope import url_refusal  # noqa: E402 (imports tldextrac
 BOT_NAME = "govcrawl"
 SPIDER_MODULES = ["govcrawl.spiders"]
 NEWSPIDER_MODULE = "govcrawl.spiders"
+# `scrapy crawl` exits with the run's outcome (govcrawl.commands.crawl).
+COMMANDS_MODULE = "govcrawl.commands"
 
 # Identify ourselves and say how to reach us (GOVCRAWL_CONTACT: an e-mail or URL of the operator).
 _CONTACT = os.environ.get("GOVCRAWL_CONTACT", "govcrawl@example.org")
@@ -50,7 +54,21 @@ DOWNLOAD_HANDLERS = {
     "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
 }
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
-_proxy = os.environ.get("http_proxy") or os.environ.get("HTTP_PROXY")
+
+
+def playwright_proxy(url: str | None) -> dict[str, str]:
+    """Playwright's ``proxy`` launch option for a proxy URL: Chromium takes no credentials in the
+    server URL, so ``user:password@`` moves to fields of their own."""
+    if not url:
+        return {}
+    parts = urlsplit(url)
+    server = urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else ""), "", "", ""))
+    proxy = {"server": server}
+    if parts.username:
+        proxy |= {"username": unquote(parts.username), "password": unquote(parts.password or "")}
+    return {"proxy": proxy}
+
+
 PLAYWRIGHT_LAUNCH_OPTIONS = {
     "executable_path": os.environ.get("GOVCRAWL_CHROMIUM", "/usr/bin/chromium"),
     "headless": True,
@@ -64,7 +82,7 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
         "--disable-quic",
     ],
     "timeout": 30000,
-    **({"proxy": {"server": _proxy}} if _proxy else {}),
+    **playwright_proxy(os.environ.get("http_proxy") or os.environ.get("HTTP_PROXY")),
 }
 # Non-persistent contexts: Playwright gives each browser launch a fresh temporary profile directory.
 PLAYWRIGHT_MAX_CONTEXTS = 1
@@ -82,17 +100,33 @@ def _skip_heavy_resources(request: object) -> bool:
 
 PLAYWRIGHT_ABORT_REQUEST = _skip_heavy_resources
 
-EXTENSIONS = {"govcrawl.progress.Progress": 500}
+# One archive per crawl process (govcrawl.extensions.archive): it opens the run before the first
+# request and closes it after the last item; the capture, the cache and the store pipeline use it.
+EXTENSIONS = {
+    "govcrawl.extensions.archive.ArchiveExtension": 100,
+    "govcrawl.extensions.progress.Progress": 500,
+}
 GOVCRAWL_PROGRESS_INTERVAL = float(os.environ.get("GOVCRAWL_PROGRESS_INTERVAL", "30"))
 
-# Every response, before redirects are followed, into the run's WARC files (govcrawl.store.warc).
-# Before all others (robots.txt included), every request passes the scope guard, then its portal's
-# budget (govcrawl.discover.guard).
+# Every request passes the scope guard first (robots.txt included), then the HTTP cache over the
+# archive (a fresh archived copy costs no request, nor a place in the portal's budget), then its
+# portal's budget (govcrawl.fetch.guard). Next to the downloader, every response as it came off the
+# wire goes into the run's WARC files (govcrawl.fetch.capture): so the cache's 304s are archived too.
 DOWNLOADER_MIDDLEWARES = {
-    "govcrawl.discover.guard.ScopeGuard": 40,
-    "govcrawl.discover.guard.PortalBudget": 45,
-    "govcrawl.store.warc.WarcCaptureMiddleware": 650,
+    "govcrawl.fetch.guard.ScopeGuard": 40,
+    "govcrawl.fetch.cache.ArchiveCache": 42,
+    "govcrawl.fetch.guard.PortalBudget": 45,
+    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
+    "govcrawl.fetch.capture.WarcCaptureMiddleware": 950,
 }
+HTTPCACHE_ENABLED = True
+HTTPCACHE_STORAGE = "govcrawl.fetch.cache.ArchiveStorage"
+HTTPCACHE_POLICY = "govcrawl.fetch.cache.ArchivePolicy"
+# Raw captures (govcrawl.fetch.capture): on unless "0"; the directory, default <data dir>/warc; the
+# size from which a run starts its next WARC file.
+GOVCRAWL_WARC_ENABLED = os.environ.get("GOVCRAWL_WARC_ENABLED", "1")
+GOVCRAWL_WARC_DIR = os.environ.get("GOVCRAWL_WARC_DIR") or None
+GOVCRAWL_WARC_MAX_BYTES = int(os.environ.get("GOVCRAWL_WARC_MAX_BYTES", str(1 << 30)))
 # Names pinned for the guard (/etc/hosts format), consulted before the system resolver; with
 # GOVCRAWL_SYSTEM_RESOLVER=0 the guard resolves nothing else (the replica web and tests).
 GOVCRAWL_HOSTS_FILE = os.environ.get("GOVCRAWL_HOSTS_FILE") or None
@@ -102,17 +136,16 @@ GOVCRAWL_RESOLVE_TIMEOUT = float(os.environ.get("GOVCRAWL_RESOLVE_TIMEOUT", "5")
 GOVCRAWL_PORTAL_MAX_PAGES = int(os.environ.get("GOVCRAWL_PORTAL_MAX_PAGES", "2000"))
 GOVCRAWL_PORTAL_MAX_SECONDS = float(os.environ.get("GOVCRAWL_PORTAL_MAX_SECONDS", "1800"))
 
-# Incremental runs (govcrawl.spiders.county): "0" fetches everything as a first run does; archived
-# reports fetched less than this many days ago cost no request, older ones are revalidated.
+# Incremental runs (govcrawl.fetch.cache, govcrawl.incremental): "0" fetches everything as a first
+# run does; archived reports fetched less than this many days ago cost no request, older ones are
+# revalidated.
 GOVCRAWL_INCREMENTAL = os.environ.get("GOVCRAWL_INCREMENTAL", "1")
 GOVCRAWL_REVALIDATE_DAYS = float(os.environ.get("GOVCRAWL_REVALIDATE_DAYS", "30"))
 
+# Each fetched document through extract → clean → identify → hash → parse (govcrawl.process), then
+# into the archive.
 ITEM_PIPELINES = {
-    "govcrawl.pipelines.ExtractPipeline": 100,
-    "govcrawl.pipelines.CleanPipeline": 200,
-    "govcrawl.pipelines.IdentifyPipeline": 300,
-    "govcrawl.pipelines.HashPipeline": 400,
-    "govcrawl.pipelines.ParsePipeline": 500,
+    "govcrawl.pipelines.ProcessPipeline": 100,
     "govcrawl.pipelines.StorePipeline": 900,
 }
 

@@ -7,6 +7,7 @@ import os
 # Must be set before anything imports Scrapy, whose cookie middleware builds a TLDExtract at import.
 os.environ["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] = ""
 
+import dataclasses  # noqa: E402
 import secrets  # noqa: E402
 import shutil  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
@@ -158,46 +159,22 @@ def _report_record(
 
 @pytest.fixture
 def document_record() -> Callable[..., ReportRecord]:
-    """A factory of ``ReportRecord``s from real bytes, through the crawl's own stages.
+    """A factory of ``ReportRecord``s from real bytes, through the crawl's own processing.
 
-    ``document_record(body, url, content_type=None, **identity_overrides)``: extract, clean,
-    identify, hash and parse ``body`` as the pipelines do; keyword arguments replace identity
-    fields (division_code, year, publisher) to stage identity collisions.
+    ``document_record(body, url, content_type=None, **identity_overrides)``: ``govcrawl.process``
+    reads ``body`` as the crawl does; keyword arguments replace identity fields (division_code,
+    year, publisher) to stage identity collisions.
     """
     return _document_record
 
 
 def _document_record(body: bytes, url: str, content_type: str | None = None, **overrides) -> ReportRecord:
-    from govcrawl.clean import strip_boilerplate
-    from govcrawl.dedupe import content_hash
-    from govcrawl.extract import extract
-    from govcrawl.identify import identify
-    from govcrawl.stats import parse_document
+    from govcrawl.process import process
 
-    doc = strip_boilerplate(extract(body, url=url, content_type=content_type))
-    ident = identify(doc, url=url)
-    parse = parse_document(doc)
     capture = Capture(
         url=url, final_url=url, status=200, headers={}, body=body, content_type=content_type,
         fetched_at=datetime(2026, 11, 23, 1, 0, tzinfo=UTC),
     )
-    fields = {
-        "title": ident.title,
-        "division_code": ident.division_code,
-        "region": ident.region,
-        "year": ident.year,
-        "publisher": ident.publisher,
-        "publisher_level": ident.publisher_level,
-    } | overrides
-    return ReportRecord(
-        capture=capture,
-        clean_text=doc.text,
-        content_hash=content_hash(doc.text),
-        source_format=doc.source_format,
-        aggregator_copy=doc.aggregator_copy,
-        stats_format=parse.format,
-        parser_version=parse.parser_version,
-        stats=[StatRecord(v.key, v.value, v.raw, v.unit, list(v.flags), v.source) for v in parse.values.values()],
-        checks=[CheckRecord(c.rule, c.status, c.lhs, c.rhs, c.delta, list(c.keys)) for c in parse.checks],
-        **fields,
-    )
+    record = process(capture, require_report=False).record
+    assert record is not None, f"no report from {url}"
+    return dataclasses.replace(record, **overrides)

@@ -34,9 +34,9 @@ def run_cli(*args: str, tmp_path: Path, database_url: str | None = None) -> subp
 @pytest.fixture
 def filled_url(migrated_url, make_record) -> str:
     archive = Archive(migrated_url)
-    archive.store_report(make_record("1" * 64, "http://127.0.0.1/a.html", division_code="370811", year=2020))
-    archive.store_report(make_record("1" * 64, "http://127.0.0.1/b.html", division_code="370811", year=2020))
-    archive.store_report(make_record("2" * 64, "http://127.0.0.1/c.html", division_code="440300", year=2022))
+    archive.reports.store(make_record("1" * 64, "http://127.0.0.1/a.html", division_code="370811", year=2020))
+    archive.reports.store(make_record("1" * 64, "http://127.0.0.1/b.html", division_code="370811", year=2020))
+    archive.reports.store(make_record("2" * 64, "http://127.0.0.1/c.html", division_code="440300", year=2022))
     archive.close()
     return migrated_url
 
@@ -179,9 +179,9 @@ def test_export_stats_format_filter(filled_url, capsys):
     assert capsys.readouterr().out == ""
 
 
-def test_stats_counts_by_province_year_format_and_checks(filled_url, capsys):
-    assert main(["--database-url", filled_url, "stats", "--json"]) == 0
-    summary = json.loads(capsys.readouterr().out)
+def test_status_counts_by_province_year_format_and_checks(filled_url, capsys):
+    assert main(["--database-url", filled_url, "status", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)["summary"]
     assert summary["totals"]["reports"] == 2 and summary["totals"]["sources"] == 3
     assert summary["province"] == {"山东省": 1, "广东省": 1}
     assert summary["year"] == {"2020": 1, "2022": 1}
@@ -189,11 +189,15 @@ def test_stats_counts_by_province_year_format_and_checks(filled_url, capsys):
     assert summary["check_status"] == {"pass": 2}
 
 
-def test_stats_as_text(filled_url, capsys):
-    assert main(["--database-url", filled_url, "stats"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("reports: 2  versions: 2  sources: 3")
-    assert "by province" in out and "山东省" in out
+def test_status_text_ends_with_the_archive_totals(filled_url, capsys):
+    assert main(["--database-url", filled_url, "status"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-3:] == [
+        "archive: 2 reports, 2 versions, 3 sources, 0 captures, 0 errors",
+        "by format: gov2021 2",
+        "by check status: pass 2",
+    ]
+    assert any(line.lstrip().startswith("山东省") for line in out)  # the board, province by province
 
 
 @pytest.fixture
@@ -205,7 +209,7 @@ def old_parse_url(migrated_url, document_record) -> str:
     record.parser_version = "stats-0.9"
     record.stats = [s for s in record.stats if s.key != "apply.new.total"]
     archive = Archive(migrated_url)
-    archive.store_report(record)
+    archive.reports.store(record)
     archive.close()
     return migrated_url
 
@@ -229,7 +233,7 @@ def test_reparse_keeps_the_old_parse_as_history(old_parse_url, capsys):
     ]
     archive = Archive(old_parse_url)
     try:
-        (record,) = archive.iter_export()
+        (record,) = archive.queries.export()
     finally:
         archive.close()
     assert record["parser_version"] == govcrawl.stats.PARSER_VERSION

@@ -12,20 +12,20 @@ import pytest
 from govcrawl.clean import strip_boilerplate
 from govcrawl.document import Block, Document
 from govcrawl.extract import extract_file
-from govcrawl.identify import Identity, PortalContext, identify, is_report_title
+from govcrawl.identify import Identity, identify, is_report_title
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
 
-SUIFENHE = PortalContext("231081", "绥芬河市")
-XINPING = PortalContext("530427", "新平彝族傣族自治县")
+SUIFENHE = "231081"  # 绥芬河市
+XINPING = "530427"  # 新平彝族傣族自治县
 
 #: How each seed reaches identification: the article-page title and link text it came with.
 SEED_INPUTS: dict[int, dict] = {
     0: {},
     1: {},
-    2: {"link_text": "绥芬河市住房和城乡建设局2019年政府信息公开工作年度报告", "portal": SUIFENHE},
-    3: {"title": "新平县平掌乡2019年政府信息公开工作年度报告", "portal": XINPING},
+    2: {"link_text": "绥芬河市住房和城乡建设局2019年政府信息公开工作年度报告", "portal_code": SUIFENHE},
+    3: {"title": "新平县平掌乡2019年政府信息公开工作年度报告", "portal_code": XINPING},
     4: {},
 }
 
@@ -88,24 +88,24 @@ def test_year_from_statistics_period() -> None:
 
 
 def test_year_from_opening_sentence() -> None:
-    got = identify(seed_document(3), portal=XINPING)
+    got = identify(seed_document(3), portal_code=XINPING)
     assert (got.year, got.evidence["year"]) == (2019, "text:opening")
 
 
 def test_untitled_department_report_falls_back_to_portal() -> None:
-    got = identify(seed_document(2), portal=SUIFENHE)
+    got = identify(seed_document(2), portal_code=SUIFENHE)
     assert (got.division_code, got.evidence["region"]) == ("231081", "portal")
     assert (got.publisher, got.publisher_level) == (None, "部门")
 
 
 def test_untitled_township_report_is_township_level() -> None:
-    got = identify(seed_document(3), portal=XINPING)
+    got = identify(seed_document(3), portal_code=XINPING)
     assert got.publisher_level == "乡镇街道"
 
 
 def test_township_without_county_belongs_to_portal_county() -> None:
     doc = Document(title="平掌乡2019年政府信息公开工作年度报告")
-    got = identify(doc, portal=XINPING)
+    got = identify(doc, portal_code=XINPING)
     assert (got.division_code, got.publisher, got.publisher_level) == ("530427", "平掌乡人民政府", "乡镇街道")
     assert got.evidence["region"] == "portal"
 
@@ -122,12 +122,12 @@ def test_subdistrict_publisher_is_its_office() -> None:
 
 def test_relative_department_name_gets_its_unit() -> None:
     doc = Document(title="区财政局2019年政府信息公开工作年度报告")
-    got = identify(doc, portal=PortalContext("320611", "港闸区"))
+    got = identify(doc, portal_code="320611")
     assert (got.publisher, got.publisher_level) == ("港闸区财政局", "部门")
 
 
 def test_prefecture_department_belongs_to_prefecture() -> None:
-    got = identify(Document(title="牡丹江市财政局2019年政府信息公开工作年度报告"), portal=SUIFENHE)
+    got = identify(Document(title="牡丹江市财政局2019年政府信息公开工作年度报告"), portal_code=SUIFENHE)
     assert (got.division_code, got.region, got.publisher_level) == ("231000", "牡丹江市", "部门")
 
 
@@ -139,7 +139,7 @@ def test_old_county_name_resolves_to_historical_code() -> None:
 @pytest.mark.parametrize(("portal_code", "expected"), [("220104", "220104"), ("110105", "110105")])
 def test_repeated_district_name_resolved_by_portal(portal_code: str, expected: str) -> None:
     got = identify(
-        Document(title="朝阳区2020年政府信息公开工作年度报告"), portal=PortalContext(portal_code, "朝阳区")
+        Document(title="朝阳区2020年政府信息公开工作年度报告"), portal_code=portal_code
     )
     assert got.division_code == expected
 
@@ -151,13 +151,13 @@ def test_repeated_district_name_resolved_by_prefecture_in_title() -> None:
 
 def test_title_naming_a_unit_wins_over_portal() -> None:
     got = identify(
-        Document(title="晋宁区2019年政府信息公开工作年度报告"), portal=PortalContext("530100", "昆明市")
+        Document(title="晋宁区2019年政府信息公开工作年度报告"), portal_code="530100"
     )
     assert (got.division_code, got.evidence["region"]) == ("530115", "title")
 
 
 def test_site_name_suffix_is_dropped_from_title() -> None:
-    got = identify(Document(title="2019年政府信息公开工作年度报告_绥芬河市人民政府"), portal=SUIFENHE)
+    got = identify(Document(title="2019年政府信息公开工作年度报告_绥芬河市人民政府"), portal_code=SUIFENHE)
     assert got.title == "2019年政府信息公开工作年度报告"
     assert (got.year, got.division_code) == (2019, "231081")
 
@@ -232,7 +232,7 @@ def test_attachment_file_name_in_url_is_a_title_source() -> None:
 
 
 def test_unnamed_publisher_defaults_to_the_regions_government() -> None:
-    got = identify(Document(title="2019年政府信息公开工作年度报告"), portal=SUIFENHE)
+    got = identify(Document(title="2019年政府信息公开工作年度报告"), portal_code=SUIFENHE)
     assert (got.publisher, got.publisher_level) == ("绥芬河市人民政府", "本级人民政府")
     assert got.evidence["publisher"] == "default:region"
 
@@ -258,7 +258,7 @@ def test_cut_link_text_still_names_the_body() -> None:
 
 def test_government_text_names_itself() -> None:
     doc = Document(blocks=[Block("paragraph", "2019年，我县认真贯彻落实《条例》，全县政务公开工作……")])
-    got = identify(doc, portal=XINPING)
+    got = identify(doc, portal_code=XINPING)
     assert (got.publisher, got.publisher_level) == ("新平彝族傣族自治县人民政府", "本级人民政府")
     assert got.evidence["publisher"] == "text:self_reference"
 

@@ -29,8 +29,8 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from conftest import BACKENDS, _fresh_postgres
-from govcrawl.store import CaptureRecord
 from govcrawl.store.models import CrawlRun
+from govcrawl.store.warc import CaptureRecord
 from replica.generate import generate_portals, generated_web, grow_portals
 from replica.harness import archived_reports, crawl_env, run_crawl, write_seeds
 from replica.model import Response
@@ -58,23 +58,23 @@ def _capture(url: str, status: int, when: datetime, etag: str | None = None) -> 
 
 def test_incremental_state_from_the_archive(archive, make_record) -> None:
     t1 = datetime(2026, 11, 23, 1, tzinfo=UTC)
-    walked = archive.start_run({})
+    walked = archive.runs.start({})
     page, pdf = "http://127.0.0.1/nb/t1.html", "http://127.0.0.1/nb/t1.pdf"
     rec = make_record("b" * 64, pdf)
     rec = dataclasses.replace(rec, capture=dataclasses.replace(rec.capture, referer=page, fetched_at=t1))
-    archive.record_capture(_capture(page, 200, t1 - timedelta(seconds=1), '"page"'), walked)
-    first = archive.record_capture(_capture(pdf, 200, t1, '"v1"'), walked)
-    archive.store_report(rec, run_id=walked)
+    archive.captures.record(_capture(page, 200, t1 - timedelta(seconds=1), '"page"'), walked)
+    first = archive.captures.record(_capture(pdf, 200, t1, '"v1"'), walked)
+    archive.reports.store(rec, run_id=walked)
     failed = "http://127.0.0.1/nb/t2.html"
-    archive.record_error(run_id=walked, url=failed, portal_code="370800", stage="fetch", kind="http_503", message="")
-    archive.record_error(run_id=walked, url=pdf, portal_code="370800", stage="fetch", kind="timeout", message="")
-    archive.record_error(run_id=walked, url="http://127.0.0.1/x", portal_code="370800", stage="fetch",
+    archive.runs.record_error(run_id=walked, url=failed, portal_code="370800", stage="fetch", kind="http_503", message="")
+    archive.runs.record_error(run_id=walked, url=pdf, portal_code="370800", stage="fetch", kind="timeout", message="")
+    archive.runs.record_error(run_id=walked, url="http://127.0.0.1/x", portal_code="370800", stage="fetch",
                          kind="robots", message="")
-    archive.record_portal_health(walked, "370800", column_url=page, reports_found=2, pages_fetched=4, failure_class=None)
-    archive.finish_run(walked, {})
-    crashed = archive.start_run({})  # killed: health written, never finished
-    archive.record_portal_health(crashed, "370800", column_url=page, reports_found=2, pages_fetched=4, failure_class=None)
-    later = archive.record_capture(_capture(pdf, 304, t1 + timedelta(days=3), '"v1"'), crashed)
+    archive.runs.record_health(walked, "370800", column_url=page, reports_found=2, pages_fetched=4, failure_class=None)
+    archive.runs.finish(walked, {})
+    crashed = archive.runs.start({})  # killed: health written, never finished
+    archive.runs.record_health(crashed, "370800", column_url=page, reports_found=2, pages_fetched=4, failure_class=None)
+    later = archive.captures.record(_capture(pdf, 304, t1 + timedelta(days=3), '"v1"'), crashed)
 
     state = archive.incremental_state(["370800"])
 
@@ -314,6 +314,7 @@ def test_revalidation_gets_304_and_stores_nothing(runs: Runs) -> None:
     assert {r["status"] for r in conditional} == {304}
     assert all("If-None-Match" in r["headers"] and "If-Modified-Since" in r["headers"] for r in conditional)
     stats = third.run["stats"]
+    assert stats["httpcache/revalidate"] >= len(reports)
     assert "govcrawl/reports_new" not in stats and "govcrawl/reports_known" not in stats  # no document item
     assert (third.run["reports_added"], third.run["sources_added"]) == (0, 0)
     assert third.reports == second.reports  # nothing lost
@@ -324,7 +325,7 @@ def test_unchanged_bytes_from_a_server_without_304_store_nothing(runs: Runs) -> 
     reports = _report_urls(fourth.truth)
     assert reports <= fourth.fetched(200)
     stats = fourth.run["stats"]
-    assert stats["govcrawl/incremental/unchanged"] >= len(reports)
+    assert stats["httpcache/revalidate"] >= len(reports)  # the cache's verdict: the archived copy stands
     assert "govcrawl/reports_new" not in stats and "govcrawl/reports_known" not in stats
     assert (fourth.run["reports_added"], fourth.run["sources_added"]) == (0, 0)
     assert fourth.reports == third.reports

@@ -202,7 +202,7 @@ def test_upgrade_of_a_filled_foundation_database_keeps_everything(db_url):
     upgrade(db_url)
     archive = Archive(db_url)
     try:
-        (record,) = archive.iter_export()
+        (record,) = archive.queries.export()
         with archive.engine.connect() as conn:
             version = conn.execute(text("SELECT number, content_hash, clean_text FROM report_versions")).one()
             parse = conn.execute(text("SELECT origin, parser_version, stats_format FROM parses")).one()

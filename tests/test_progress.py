@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from govcrawl.progress import summarize
+from govcrawl.extensions.progress import summarize
 
 
 def test_counts_pages_reports_and_errors() -> None:

@@ -27,7 +27,6 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from conftest import BACKENDS, _fresh_postgres
-from govcrawl.discover.guard import budget_refusal, parse_hosts, system_addresses
 from govcrawl.discover.scope import (
     first_unsafe_address,
     in_scope,
@@ -35,6 +34,7 @@ from govcrawl.discover.scope import (
     on_government_sites,
     url_refusal,
 )
+from govcrawl.fetch.guard import budget_refusal, parse_hosts, system_addresses
 from govcrawl.settings import _skip_heavy_resources
 from replica.chrome import Skin
 from replica.families import hostile
@@ -193,7 +193,7 @@ import asyncio, json
 from twisted.internet import asyncioreactor
 asyncioreactor.install()
 from twisted.internet import defer, reactor
-from govcrawl.discover.guard import Resolver
+from govcrawl.fetch.guard import Resolver
 
 async def main():
     resolver = Resolver({"oa.fxscope.gov.cn": ("10.20.30.40",)}, system=True, timeout=5)

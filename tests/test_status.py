@@ -32,16 +32,16 @@ Outcome = int | str
 
 def _crawl_run(archive: Archive, health: dict[str, Outcome], reports: Sequence[ReportRecord] = ()) -> int:
     """A finished run that stored ``reports`` and recorded ``health`` per portal; returns its id."""
-    run = archive.start_run({"spider": "county", "province": None})
+    run = archive.runs.start({"spider": "county", "province": None})
     for rec in reports:
-        archive.store_report(rec, run_id=run)
+        archive.reports.store(rec, run_id=run)
     for code, outcome in health.items():
         found = outcome if isinstance(outcome, int) else 0
-        archive.record_portal_health(
+        archive.runs.record_health(
             run, code, column_url=f"http://127.0.0.1/{code}/nb/" if found else None, reports_found=found,
             pages_fetched=5, failure_class=None if found else outcome,
         )
-    archive.finish_run(run, {"downloader/response_count": 10, "govcrawl/reports_known": 0})
+    archive.runs.finish(run, {"downloader/response_count": 10, "govcrawl/reports_known": 0})
     return run
 
 
@@ -144,7 +144,9 @@ def test_json_shape(two_nights, capsys):
     code, out, _ = _status(two_nights, "--json", capsys=capsys)
     assert code == 6
     data = json.loads(out)
-    assert set(data) == {"province_code", "run", "regressions", "board", "portals", "runs", "runs_total"}
+    assert set(data) == {"province_code", "run", "regressions", "board", "portals", "runs", "runs_total", "summary"}
+    summary = data["summary"]  # the whole archive, whatever the board shows
+    assert summary["province"]["山东省"] == 3 and sum(summary["province"].values()) == summary["totals"]["reports"]
     assert data["regressions"] == ["370100"]
     assert data["run"]["id"] == 2 and data["run"]["state"] == "finished"
     assert data["run"]["portals"] == {"ok": 2, "dns": 1}
@@ -218,15 +220,19 @@ def test_empty_archive_says_so_and_exits_0(migrated_url, capsys):
     code, out, _ = _status(migrated_url, "--json", capsys=capsys)
     assert code == 0
     assert json.loads(out) == {
-        "province_code": None, "run": None, "regressions": [], "board": [], "portals": [], "runs": [], "runs_total": 0
+        "province_code": None, "run": None, "regressions": [], "board": [], "portals": [], "runs": [], "runs_total": 0,
+        "summary": {
+            "totals": {"reports": 0, "versions": 0, "sources": 0, "captures": 0, "errors": 0},
+            "province": {}, "year": {}, "format": {}, "check_status": {},
+        },
     }
 
 
 def test_unfinished_runs_are_running_or_crashed(archive, migrated_url, make_record, capsys):
-    crashed = archive.start_run({"spider": "county", "province": "云南"})
-    archive.store_report(_report(make_record, 1, "530115", division_code="530115", year=2019), run_id=crashed)
+    crashed = archive.runs.start({"spider": "county", "province": "云南"})
+    archive.reports.store(_report(make_record, 1, "530115", division_code="530115", year=2019), run_id=crashed)
     finished = _crawl_run(archive, {"530115": 1})
-    running = archive.start_run({"spider": "county", "province": "山东"})
+    running = archive.runs.start({"spider": "county", "province": "山东"})
     now = datetime.now(UTC)
     runs = {r.id: r for r in collect(archive.engine, now=now, stale_after=timedelta(minutes=5)).runs}
     assert [runs[i].state for i in (crashed, finished, running)] == ["running", "finished", "running"]
@@ -243,8 +249,8 @@ def test_unfinished_runs_are_running_or_crashed(archive, migrated_url, make_reco
 
 
 def test_reports_without_a_finished_run(archive, migrated_url, make_record, capsys):
-    run = archive.start_run({"spider": "county"})
-    archive.store_report(_report(make_record, 1, "530115", division_code="530115", year=2019), run_id=run)
+    run = archive.runs.start({"spider": "county"})
+    archive.reports.store(_report(make_record, 1, "530115", division_code="530115", year=2019), run_id=run)
     code, out, _ = _status(migrated_url, "--runs", "0", capsys=capsys)
     assert code == 0
     assert "no finished crawl run yet" in out and "last runs" not in out

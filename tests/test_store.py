@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from govcrawl.records import StatRecord
+from govcrawl.seeds import Portal as SeedPortal
 from govcrawl.store import Archive
 from govcrawl.store.models import (
     Blob,
@@ -32,7 +33,7 @@ def count(archive: Archive, model) -> int:
 
 
 def test_new_report_is_stored_with_its_source(archive, make_record):
-    outcome = archive.store_report(make_record())
+    outcome = archive.reports.store(make_record())
     assert (outcome.new_report, outcome.new_source) == (True, True)
     with Session(archive.engine) as session:
         report = session.get(Report, outcome.report_id)
@@ -49,8 +50,8 @@ def test_new_report_is_stored_with_its_source(archive, make_record):
 
 
 def test_same_hash_from_two_urls_is_one_report_with_two_sources(archive, make_record):
-    first = archive.store_report(make_record(url="http://127.0.0.1/a.html"))
-    second = archive.store_report(make_record(url="http://127.0.0.1/b.html"))
+    first = archive.reports.store(make_record(url="http://127.0.0.1/a.html"))
+    second = archive.reports.store(make_record(url="http://127.0.0.1/b.html"))
     assert second.report_id == first.report_id
     assert (second.new_report, second.new_source) == (False, True)
     assert count(archive, Report) == 1
@@ -58,16 +59,16 @@ def test_same_hash_from_two_urls_is_one_report_with_two_sources(archive, make_re
 
 
 def test_same_url_twice_adds_nothing(archive, make_record):
-    archive.store_report(make_record())
-    again = archive.store_report(make_record())
+    archive.reports.store(make_record())
+    again = archive.reports.store(make_record())
     assert (again.new_report, again.new_source) == (False, False)
     assert count(archive, Source) == 1
     assert count(archive, StatValue) == 1
 
 
 def test_known_report_is_never_overwritten(archive, make_record):
-    first = archive.store_report(make_record(stats=[StatRecord("apply.new.total", 14)]))
-    archive.store_report(
+    first = archive.reports.store(make_record(stats=[StatRecord("apply.new.total", 14)]))
+    archive.reports.store(
         make_record(
             url="http://127.0.0.1/other.html",
             title="另一个标题",
@@ -83,8 +84,8 @@ def test_known_report_is_never_overwritten(archive, make_record):
 
 
 def test_identical_bytes_are_one_blob(archive, make_record):
-    archive.store_report(make_record(url="http://127.0.0.1/a.html"))
-    archive.store_report(make_record(url="http://127.0.0.1/b.html"))
+    archive.reports.store(make_record(url="http://127.0.0.1/a.html"))
+    archive.reports.store(make_record(url="http://127.0.0.1/b.html"))
     with Session(archive.engine) as session:
         blob = session.scalars(select(Blob)).one()
     assert (blob.data, blob.size) == (b"<html>report</html>", 19)
@@ -96,7 +97,7 @@ def test_statistics_keep_value_raw_and_flags(archive, make_record):
         StatRecord("apply.new.research", None, raw=""),
         StatRecord("apply.new.total", 14, raw="14", source="text"),
     ]
-    archive.store_report(make_record(stats=stats))
+    archive.reports.store(make_record(stats=stats))
     with Session(archive.engine) as session:
         rows = session.execute(
             select(
@@ -116,7 +117,7 @@ def test_statistics_keep_value_raw_and_flags(archive, make_record):
 
 
 def test_repeated_key_keeps_its_first_value(archive, make_record):
-    archive.store_report(
+    archive.reports.store(
         make_record(stats=[StatRecord("apply.new.total", 14), StatRecord("apply.new.total", 15)])
     )
     with Session(archive.engine) as session:
@@ -126,7 +127,7 @@ def test_repeated_key_keeps_its_first_value(archive, make_record):
 
 
 def test_checks_are_stored(archive, make_record):
-    archive.store_report(make_record())
+    archive.reports.store(make_record())
     with Session(archive.engine) as session:
         check = session.scalars(select(CheckResult)).one()
     assert (check.rule, check.status, check.lhs, check.delta, check.keys) == (
@@ -139,8 +140,8 @@ def test_checks_are_stored(archive, make_record):
 
 
 def test_record_error_writes_a_row(archive):
-    run_id = archive.start_run({})
-    archive.record_error(
+    run_id = archive.runs.start({})
+    archive.runs.record_error(
         run_id=run_id,
         url="http://127.0.0.1/missing.pdf",
         portal_code="370800",
@@ -162,7 +163,7 @@ def test_record_error_writes_a_row(archive):
 
 def test_record_error_rejects_unknown_stage(archive):
     with pytest.raises(ValueError, match="unknown stage"):
-        archive.record_error(run_id=None, url="u", portal_code=None, stage="download", kind="k", message="m")
+        archive.runs.record_error(run_id=None, url="u", portal_code=None, stage="download", kind="k", message="m")
 
 
 def test_database_rejects_unknown_stage(archive):
@@ -172,22 +173,22 @@ def test_database_rejects_unknown_stage(archive):
 
 
 def test_finish_run_counts_what_the_run_added(archive, make_record):
-    run_id = archive.start_run({"seeds": "seeds/portals.csv", "depth": 3})
-    archive.store_report(make_record(url="http://127.0.0.1/a.html"), run_id=run_id)
-    archive.store_report(make_record(url="http://127.0.0.1/b.html"), run_id=run_id)
-    archive.record_error(run_id=run_id, url="x", portal_code=None, stage="parse", kind="k", message="m")
-    archive.finish_run(run_id, {"finish_time": datetime(2026, 11, 23, 2, 0), "item_scraped_count": 2})
+    run_id = archive.runs.start({"seeds": "seeds/portals.csv", "depth": 3})
+    archive.reports.store(make_record(url="http://127.0.0.1/a.html"), run_id=run_id)
+    archive.reports.store(make_record(url="http://127.0.0.1/b.html"), run_id=run_id)
+    archive.runs.record_error(run_id=run_id, url="x", portal_code=None, stage="parse", kind="k", message="m")
+    archive.runs.finish(run_id, {"finish_time": datetime(2026, 11, 23, 2, 0), "item_scraped_count": 2})
     with Session(archive.engine) as session:
         run = session.get(CrawlRun, run_id)
     assert (run.reports_added, run.sources_added, run.errors) == (1, 2, 1)
     assert run.arguments == {"seeds": "seeds/portals.csv", "depth": 3}
-    assert run.stats == {"finish_time": "2026-11-23 02:00:00", "item_scraped_count": 2}
+    assert run.stats == {"finish_time": "2026-11-23T02:00:00", "item_scraped_count": 2}
     assert run.finished_at is not None
 
 
-def test_touch_portal_inserts_then_refreshes(archive):
-    archive.touch_portal("370811", "任城区政府", "http://127.0.0.1/", province="山东省")
-    archive.touch_portal("370811", "任城区人民政府", "http://127.0.0.1/new/")
+def test_record_portals_inserts_then_refreshes(archive):
+    archive.runs.record_portals([SeedPortal("370811", "山东省", "济宁市", "任城区政府", "county", "http://127.0.0.1/")])
+    archive.runs.record_portals([SeedPortal("370811", "", "济宁市", "任城区人民政府", "county", "http://127.0.0.1/new/")])
     with Session(archive.engine) as session:
         portal = session.scalars(select(Portal)).one()
     assert (portal.name, portal.portal_url, portal.province) == (
@@ -209,7 +210,7 @@ def test_concurrent_stores_of_one_report_make_one_report(migrated_url, make_reco
             record = make_record(f"{n:064d}", url=f"http://127.0.0.1/{n}/{index}.html", body=b"same bytes")
             barrier.wait()
             try:
-                outcomes.append(archive.store_report(record))
+                outcomes.append(archive.reports.store(record))
             except Exception as exc:  # collected so the assertion shows it
                 failures.append(exc)
 
@@ -233,9 +234,9 @@ def test_concurrent_stores_of_one_report_make_one_report(migrated_url, make_reco
 
 
 def test_export_yields_one_dict_per_report(archive, make_record):
-    first = archive.store_report(make_record(url="http://127.0.0.1/a.html"))
-    archive.store_report(make_record(url="http://127.0.0.1/b.html"))
-    (record,) = archive.iter_export()
+    first = archive.reports.store(make_record(url="http://127.0.0.1/a.html"))
+    archive.reports.store(make_record(url="http://127.0.0.1/b.html"))
+    (record,) = archive.queries.export()
     blob = hashlib.sha256(b"<html>report</html>").hexdigest()
     assert record == {
         "report_id": first.report_id,
@@ -261,16 +262,16 @@ def test_export_yields_one_dict_per_report(archive, make_record):
 
 def test_export_keys_filter(archive, make_record):
     stats = [StatRecord("apply.new.total", 14), StatRecord("review.total", 2)]
-    archive.store_report(make_record(stats=stats))
-    (record,) = archive.iter_export(keys=["review.total"])
+    archive.reports.store(make_record(stats=stats))
+    (record,) = archive.queries.export(keys=["review.total"])
     assert record["values"] == {"review.total": 2}
 
 
 def test_export_format_filter(archive, make_record):
-    archive.store_report(make_record("1" * 64, "http://127.0.0.1/1"))
-    archive.store_report(make_record("2" * 64, "http://127.0.0.1/2", year=2020))
-    assert [r["content_hash"][0] for r in archive.iter_export(stats_format="gov2021")] == ["2", "1"]
-    assert list(archive.iter_export(stats_format="gov2019")) == []
+    archive.reports.store(make_record("1" * 64, "http://127.0.0.1/1"))
+    archive.reports.store(make_record("2" * 64, "http://127.0.0.1/2", year=2020))
+    assert [r["content_hash"][0] for r in archive.queries.export(stats_format="gov2021")] == ["2", "1"]
+    assert list(archive.queries.export(stats_format="gov2019")) == []
 
 
 def test_export_prefers_table_values_over_text(archive, make_record):
@@ -280,16 +281,16 @@ def test_export_prefers_table_values_over_text(archive, make_record):
         StatRecord("apply.fee.total", Decimal("2.50")),
         StatRecord("apply.new.research", None),
     ]
-    archive.store_report(make_record(stats=stats))
-    (record,) = archive.iter_export()
+    archive.reports.store(make_record(stats=stats))
+    (record,) = archive.queries.export()
     assert record["values"] == {"apply.new.total": 14, "apply.fee.total": 2.5, "apply.new.research": None}
 
 
 @pytest.fixture
 def three_reports(archive, make_record) -> Archive:
-    archive.store_report(make_record("1" * 64, "http://127.0.0.1/1", division_code="370811", year=2020))
-    archive.store_report(make_record("2" * 64, "http://127.0.0.1/2", division_code="370811", year=2022))
-    archive.store_report(make_record("3" * 64, "http://127.0.0.1/3", division_code="440300", year=2021))
+    archive.reports.store(make_record("1" * 64, "http://127.0.0.1/1", division_code="370811", year=2020))
+    archive.reports.store(make_record("2" * 64, "http://127.0.0.1/2", division_code="370811", year=2022))
+    archive.reports.store(make_record("3" * 64, "http://127.0.0.1/3", division_code="440300", year=2021))
     return archive
 
 
@@ -305,10 +306,10 @@ def three_reports(archive, make_record) -> Archive:
     ],
 )
 def test_export_filters(three_reports, filters, hashes):
-    found = [r["content_hash"][0] for r in three_reports.iter_export(**filters)]
+    found = [r["content_hash"][0] for r in three_reports.queries.export(**filters)]
     assert found == hashes
 
 
 def test_export_rejects_unknown_province(archive):
     with pytest.raises(ValueError, match="unknown province"):
-        list(archive.iter_export(province="火星"))
+        list(archive.queries.export(province="火星"))

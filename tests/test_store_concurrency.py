@@ -21,7 +21,7 @@ def _store(url: str, worker: int, barrier, results) -> None:
         for seed in ("000", "001", "002", "003", "004"):
             record = _document_record(seed_text(seed).encode(), f"http://127.0.0.1/w{worker}/{seed}.txt", "text/plain")
             barrier.wait(timeout=60)
-            outcome = archive.store_report(record)
+            outcome = archive.reports.store(record)
             results.put((worker, seed, outcome.report_id, outcome.new_report))
     except Exception as exc:  # reported to the test, which fails on it
         results.put((worker, "error", repr(exc), None))

@@ -9,18 +9,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from govcrawl.store import CaptureRecord
 from govcrawl.store.models import PortalHealth
+from govcrawl.store.warc import CaptureRecord
 
 
 def _health(archive, run_id, code="370811", *, column_url="http://127.0.0.1/nb/", found=3, failure=None):
-    archive.record_portal_health(
+    archive.runs.record_health(
         run_id, code, column_url=column_url, reports_found=found, pages_fetched=7, failure_class=failure
     )
 
 
 def test_health_row_is_recorded(archive):
-    run = archive.start_run({})
+    run = archive.runs.start({})
     _health(archive, run)
     with Session(archive.engine) as session:
         row = session.scalars(select(PortalHealth)).one()
@@ -35,7 +35,7 @@ def test_health_row_is_recorded(archive):
 
 
 def test_health_recorded_twice_in_a_run_is_one_row(archive):
-    run = archive.start_run({})
+    run = archive.runs.start({})
     _health(archive, run, found=0, column_url=None, failure="no_column")
     _health(archive, run, found=2)
     with Session(archive.engine) as session:
@@ -44,13 +44,13 @@ def test_health_recorded_twice_in_a_run_is_one_row(archive):
 
 
 def test_health_rejects_unknown_failure_class(archive):
-    run = archive.start_run({})
+    run = archive.runs.start({})
     with pytest.raises(ValueError, match="unknown failure class"):
         _health(archive, run, failure="gone")
 
 
 def test_database_rejects_unknown_failure_class(archive):
-    run = archive.start_run({})
+    run = archive.runs.start({})
     with Session(archive.engine) as session, pytest.raises(IntegrityError):
         session.add(
             PortalHealth(
@@ -62,19 +62,20 @@ def test_database_rejects_unknown_failure_class(archive):
 
 
 def test_last_good_column_is_the_newest_with_reports(archive):
-    first, second, third = (archive.start_run({}) for _ in range(3))
+    first, second, third = (archive.runs.start({}) for _ in range(3))
     _health(archive, first, column_url="http://127.0.0.1/old/")
     _health(archive, second, column_url="http://127.0.0.1/new/")
     _health(archive, third, column_url="http://127.0.0.1/broken/", found=0, failure="empty_column")
     _health(archive, third, code="440300", column_url="http://127.0.0.1/gd/")
-    assert archive.last_good_column("370811") == "http://127.0.0.1/new/"
+    assert archive.runs.column_hints(["370811", "440300", "110101"]) == {
+        "370811": "http://127.0.0.1/new/", "440300": "http://127.0.0.1/gd/",
+    }
 
 
 def test_last_good_column_of_unknown_or_failing_portal_is_none(archive):
-    run = archive.start_run({})
+    run = archive.runs.start({})
     _health(archive, run, column_url=None, found=0, failure="dns")
-    assert archive.last_good_column("370811") is None
-    assert archive.last_good_column("999999") is None
+    assert archive.runs.column_hints(["370811", "999999"]) == {}
 
 
 def _capture(url: str, digest: str, *, etag: str | None = None, when: int = 1) -> CaptureRecord:
@@ -86,24 +87,9 @@ def _capture(url: str, digest: str, *, etag: str | None = None, when: int = 1) -
     )
 
 
-def test_known_capture_is_the_newest(archive):
-    run = archive.start_run({})
-    archive.record_capture(_capture("http://127.0.0.1/a.pdf", "1" * 64, etag='"v1"', when=1), run)
-    newest = archive.record_capture(_capture("http://127.0.0.1/a.pdf", "2" * 64, etag='"v2"', when=2), run)
-    archive.record_capture(_capture("http://127.0.0.1/b.pdf", "3" * 64, when=3), run)
-    known = archive.known_capture("http://127.0.0.1/a.pdf")
-    assert (known.capture_id, known.etag, known.payload_sha256) == (newest, '"v2"', "2" * 64)
-    assert known.last_modified == "Mon, 23 Nov 2026 00:00:00 GMT"
-    assert known.fetched_at == datetime(2026, 11, 23, 2, tzinfo=UTC)
-
-
-def test_known_capture_of_unseen_url_is_none(archive):
-    assert archive.known_capture("http://127.0.0.1/never.pdf") is None
-
-
 def test_capture_with_payload_skips_revisits(archive):
-    first = archive.record_capture(_capture("http://127.0.0.1/a.pdf", "1" * 64))
+    first = archive.captures.record(_capture("http://127.0.0.1/a.pdf", "1" * 64))
     revisit = _capture("http://127.0.0.1/b.pdf", "1" * 64, when=2)
-    archive.record_capture(CaptureRecord(**{**revisit.__dict__, "record_type": "revisit", "refers_to_id": first}))
-    assert archive.capture_with_payload("1" * 64).id == first
-    assert archive.capture_with_payload("2" * 64) is None
+    archive.captures.record(CaptureRecord(**{**revisit.__dict__, "record_type": "revisit", "refers_to_id": first}))
+    assert archive.captures.with_payload("1" * 64).id == first
+    assert archive.captures.with_payload("2" * 64) is None

@@ -57,8 +57,8 @@ def _sources(archive) -> list[tuple[int, str, str]]:
 
 
 def test_doc_wenku_copy_attaches_to_the_original(archive, document_record, seed001):
-    original = archive.store_report(document_record(seed001["original"], "http://127.0.0.1/nb/2021.docx"))
-    copy = archive.store_report(
+    original = archive.reports.store(document_record(seed001["original"], "http://127.0.0.1/nb/2021.docx"))
+    copy = archive.reports.store(
         document_record(seed001["copy"], "http://www.docwenku.net/p-8812034.html", "text/html")
     )
     assert (copy.report_id, copy.new_report, copy.new_version, copy.match) == (
@@ -75,23 +75,23 @@ def test_doc_wenku_copy_attaches_to_the_original(archive, document_record, seed0
 
 
 def test_original_after_its_copy_joins_the_copy(archive, document_record, seed001):
-    copy = archive.store_report(
+    copy = archive.reports.store(
         document_record(seed001["copy"], "http://www.docwenku.net/p-8812034.html", "text/html")
     )
-    original = archive.store_report(document_record(seed001["original"], "http://127.0.0.1/nb/2021.docx"))
+    original = archive.reports.store(document_record(seed001["original"], "http://127.0.0.1/nb/2021.docx"))
     assert (original.report_id, original.match) == (copy.report_id, "near")
 
 
 def test_republished_with_a_new_date_is_another_source(archive, document_record, seed001):
-    original = archive.store_report(document_record(seed001["original"], "http://127.0.0.1/nb/2021.docx"))
-    dated = archive.store_report(document_record(seed001["dated"], "http://127.0.0.1/zt/2022/nb.html", "text/html"))
+    original = archive.reports.store(document_record(seed001["original"], "http://127.0.0.1/nb/2021.docx"))
+    dated = archive.reports.store(document_record(seed001["dated"], "http://127.0.0.1/zt/2022/nb.html", "text/html"))
     assert (dated.report_id, dated.new_version, dated.match) == (original.report_id, False, "near")
     assert len(_versions(archive)) == 1
 
 
 def test_corrected_republication_is_a_new_current_version(archive, document_record, seed001):
-    first = archive.store_report(document_record(seed001["dated"], "http://127.0.0.1/nb/2021.html", "text/html"))
-    fixed = archive.store_report(document_record(seed001["corrected"], "http://127.0.0.1/nb/2021.html", "text/html"))
+    first = archive.reports.store(document_record(seed001["dated"], "http://127.0.0.1/nb/2021.html", "text/html"))
+    fixed = archive.reports.store(document_record(seed001["corrected"], "http://127.0.0.1/nb/2021.html", "text/html"))
     assert (fixed.report_id, fixed.new_report, fixed.new_version) == (first.report_id, False, True)
     assert _versions(archive) == [(first.report_id, 1, False), (first.report_id, 2, True)]
     # Both versions keep their own source row, although the URL is the same.
@@ -99,9 +99,9 @@ def test_corrected_republication_is_a_new_current_version(archive, document_reco
 
 
 def test_export_gives_the_current_version_and_counts_the_others(archive, document_record, seed001):
-    archive.store_report(document_record(seed001["dated"], "http://127.0.0.1/nb/2021.html", "text/html"))
-    archive.store_report(document_record(seed001["corrected"], "http://127.0.0.1/nb/2022.html", "text/html"))
-    (record,) = archive.iter_export()
+    archive.reports.store(document_record(seed001["dated"], "http://127.0.0.1/nb/2021.html", "text/html"))
+    archive.reports.store(document_record(seed001["corrected"], "http://127.0.0.1/nb/2022.html", "text/html"))
+    (record,) = archive.queries.export()
     assert (record["version"], record["versions"]) == (2, 2)
     assert record["values"]["apply.new.natural_person"] == 84
     assert [(s["url"], s["version"]) for s in record["sources"]] == [
@@ -111,8 +111,8 @@ def test_export_gives_the_current_version_and_counts_the_others(archive, documen
 
 
 def test_first_version_keeps_its_statistics(archive, document_record, seed001):
-    first = archive.store_report(document_record(seed001["dated"], "http://127.0.0.1/nb/2021.html", "text/html"))
-    archive.store_report(document_record(seed001["corrected"], "http://127.0.0.1/nb/2022.html", "text/html"))
+    first = archive.reports.store(document_record(seed001["dated"], "http://127.0.0.1/nb/2021.html", "text/html"))
+    archive.reports.store(document_record(seed001["corrected"], "http://127.0.0.1/nb/2022.html", "text/html"))
     with Session(archive.engine) as session:
         value = session.scalar(
             select(StatValue.value)
@@ -128,34 +128,34 @@ def _seed_text(seed: str) -> bytes:
 
 def test_same_template_of_two_units_does_not_merge(archive, document_record):
     # Seeds 002 and 003: two units' gov2019 reports, mostly zeros; even under one identity they stay apart.
-    a = archive.store_report(
+    a = archive.reports.store(
         document_record(_seed_text("002"), "http://127.0.0.1/002.txt", "text/plain", division_code="231081")
     )
-    b = archive.store_report(
+    b = archive.reports.store(
         document_record(_seed_text("003"), "http://127.0.0.1/003.txt", "text/plain", division_code="231081", year=2019)
     )
     assert b.new_report and b.report_id != a.report_id
 
 
 def test_same_text_for_another_year_is_another_report(archive, document_record, seed001):
-    a = archive.store_report(document_record(seed001["dated"], "http://127.0.0.1/2021.html", "text/html"))
-    b = archive.store_report(
+    a = archive.reports.store(document_record(seed001["dated"], "http://127.0.0.1/2021.html", "text/html"))
+    b = archive.reports.store(
         document_record(seed001["corrected"], "http://127.0.0.1/2022.html", "text/html", year=2022)
     )
     assert b.new_report and b.report_id != a.report_id
 
 
 def test_another_publisher_of_the_same_division_is_another_report(archive, document_record, seed001):
-    a = archive.store_report(document_record(seed001["dated"], "http://127.0.0.1/gov.html", "text/html"))
-    b = archive.store_report(
+    a = archive.reports.store(document_record(seed001["dated"], "http://127.0.0.1/gov.html", "text/html"))
+    b = archive.reports.store(
         document_record(seed001["copy"], "http://127.0.0.1/edu.html", "text/html", publisher="任城区教育局")
     )
     assert b.new_report and b.report_id != a.report_id
 
 
 def test_unidentified_division_is_matched_exactly_only(archive, document_record, seed001):
-    archive.store_report(document_record(seed001["dated"], "http://127.0.0.1/a.html", "text/html"))
-    b = archive.store_report(
+    archive.reports.store(document_record(seed001["dated"], "http://127.0.0.1/a.html", "text/html"))
+    b = archive.reports.store(
         document_record(seed001["copy"], "http://127.0.0.1/b.html", "text/html", division_code=None)
     )
     assert b.new_report

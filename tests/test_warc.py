@@ -15,7 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 from govcrawl.cli import main
 from govcrawl.store import Archive, upgrade
 from govcrawl.store.models import Blob, Capture, Source
-from govcrawl.store.warc import WarcWriter, read_capture, read_record
+from govcrawl.store.warc import WarcWriter, read_record
 from replica.harness import crawl_env, run_crawl, write_seeds
 from replica.server import ReplicaServer
 
@@ -75,28 +75,28 @@ def test_files_roll_over_at_the_size_limit(tmp_path):
 
 def test_revisit_is_followed_to_the_bytes(archive, tmp_path):
     writer = WarcWriter(tmp_path, run_id=None)
-    original_id = archive.record_capture(_write(writer))
-    revisit = _write(writer, url="http://127.0.0.1/copy.html", refers_to=archive.capture(original_id))
+    original_id = archive.captures.record(_write(writer))
+    revisit = _write(writer, url="http://127.0.0.1/copy.html", refers_to=archive.captures.get(original_id))
     writer.close()
-    revisit_id = archive.record_capture(revisit)
+    revisit_id = archive.captures.record(revisit)
     assert read_record(revisit.warc_file, revisit.warc_offset) == ("revisit", 200, b"")
     assert revisit.refers_to_id == original_id
-    assert read_capture(archive, revisit_id) == BODY
+    assert archive.captures.read(revisit_id) == BODY
 
 
 def test_missing_warc_file_is_an_os_error(archive, tmp_path):
     writer = WarcWriter(tmp_path, run_id=None)
     capture = _write(writer)
     writer.close()
-    capture_id = archive.record_capture(capture)
+    capture_id = archive.captures.record(capture)
     Path(capture.warc_file).unlink()
     with pytest.raises(OSError):
-        read_capture(archive, capture_id)
+        archive.captures.read(capture_id)
 
 
 def test_unknown_capture_is_a_lookup_error(archive):
     with pytest.raises(LookupError):
-        read_capture(archive, 12345)
+        archive.captures.read(12345)
 
 
 @dataclass
@@ -158,7 +158,7 @@ def test_every_source_points_at_its_capture(two_runs):
         assert rows
         for capture_id, data in rows:
             assert capture_id is not None
-            assert read_capture(archive, capture_id) == data
+            assert archive.captures.read(capture_id) == data
     finally:
         archive.close()
 
@@ -169,22 +169,12 @@ def test_second_run_of_unchanged_web_writes_revisits(two_runs):
     assert all(c.refers_to_id is not None for c in second)
 
 
-def test_known_capture_after_a_crawl(two_runs):
-    archive = Archive(two_runs.url)
-    try:
-        column = two_runs.truth["portals"][0]["column_url"]
-        known = archive.known_capture(column)
-    finally:
-        archive.close()
-    assert known is not None and known.http_status == 200 and len(known.payload_sha256) == 64
-
-
 def test_reparse_reads_every_version_from_the_warcs(two_runs, capsys):
     assert main(["--database-url", two_runs.url, "reparse", "--warc-only"]) == 0
     out = capsys.readouterr().out
     archive = Archive(two_runs.url)
     try:
-        versions = len(archive.reparse_sources())
+        versions = len(archive.parses.reparse_sources())
     finally:
         archive.close()
     assert versions > 0

@@ -9,9 +9,10 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
 from lxml import html as lxml_html
+from w3lib.url import safe_url_string
 
 #: Document attachments worth fetching as reports.
 ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".txt")
@@ -86,8 +87,17 @@ def extract_links(page_html: str, base_url: str) -> list[Link]:
         if parts.scheme not in ("http", "https"):
             continue
         url = urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
-        links.append(Link(url, squash(a.text_content()), squash(a.get("title") or "")))
+        links.append(Link(canonical_url(url), squash(a.text_content()), squash(a.get("title") or "")))
     return links
+
+
+def canonical_url(url: str) -> str:
+    """``url`` as Scrapy requests it and the archive stores it: percent-encoded (UTF-8), without a fragment.
+
+    A link written ``/nb/2023年报告 最终.pdf`` and the request Scrapy makes for it must be one key,
+    for the duplicate filter and for what an incremental run knows it has archived.
+    """
+    return safe_url_string(urldefrag(url)[0])
 
 
 def column_score(link: Link) -> int:
@@ -160,14 +170,14 @@ def redirect_target(page_html: str, base_url: str) -> str | None:
     if not m:
         return None
     url = urljoin(base_url, m.group(1).strip())
-    return url if urlsplit(url).scheme in ("http", "https") else None
+    return canonical_url(url) if urlsplit(url).scheme in ("http", "https") else None
 
 
 def file_urls(page_html: str, base_url: str) -> list[str]:
     """Attachment URLs written anywhere in the raw page, including by script; absolute, in order."""
     out: list[str] = []
     for m in _QUOTED_FILE.finditer(page_html):
-        url = urljoin(base_url, html.unescape(m.group(1)))
+        url = canonical_url(urljoin(base_url, html.unescape(m.group(1))))
         if urlsplit(url).scheme in ("http", "https") and url not in out:
             out.append(url)
     return out

@@ -7,7 +7,7 @@ not globally routable (private, loopback, link-local, multicast, reserved…) in
 resolver or browser accepts (``10.1.2.3``, ``[::1]``, ``[::ffff:127.0.0.1]``, ``2130706433``,
 ``0x7f.1``, ``017700000001``), or a name that only ever means this machine or its network
 (``localhost``, ``*.localhost``, ``*.local``, ``*.internal``…). :func:`url_refusal` says why;
-the downloader middleware of :mod:`govcrawl.discover.guard` applies the same rules to every request
+the downloader middleware of :mod:`govcrawl.fetch.guard` applies the same rules to every request
 and adds what the text of a URL cannot show (what its name resolves to).
 """
 

@@ -2,57 +2,37 @@
 
 Run as ``scrapy crawl county -a province=云南`` (full name, short name or code), optionally
 ``-a division=530115`` (comma-separated; a prefecture or province code takes the units inside it)
-and ``-a seeds=FILE.csv`` (replaces the seed list; same columns). The spider only finds and fetches;
-what a fetched document is, and whether it is kept, is decided by the pipelines.
+and ``-a seeds=FILE.csv`` (replaces the seed list; same columns). The spider only finds and fetches:
+what a fetched document is, and whether it is kept, is decided by the pipelines; what the archive
+already holds is the HTTP cache's business (``govcrawl.fetch.cache``).
 
-**Incremental runs.** Every run re-reads the lists; what the archive already holds is not fetched
-again unless it may have changed. At the start the spider reads from the archive
-(``Archive.incremental_state``) the URLs archived as report sources, the pages that linked their
-files, and per portal its last complete walk of the column. Then, for a report link:
-
-- archived and fetched (or revalidated) less than ``GOVCRAWL_REVALIDATE_DAYS`` ago (default 30):
-  no request. A page that linked an archived file is *replayed* instead: its last capture is read
-  back from the WARC files and its file links followed, so a file that failed last time is retried
-  (so is every archived page of a portal whose last walk was cut short or had failures);
-- archived longer ago: a conditional request (``If-None-Match`` / ``If-Modified-Since`` from the
-  newest capture). A 304 yields no document: the archived copy is current (a page is replayed for
-  its links). A 200 whose bytes have the archived SHA-256 yields none either;
-- anything else (new, failed before, never archived): a plain request.
-
-A list page whose report links were all known at the portal's last complete walk ends the paging
-of that list (lists are newest-first: the rest is older). A portal's lists are read to the end
-while it has no complete walk in a finished run (its first run; the restart of runs killed before
-they ended), while a URL of it that failed since is not archived, and while one of its archived
-URLs is due for revalidation. So a crawl restarted after SIGKILL skips the reports stored before
-the kill and fetches everything else, and a report that failed is retried every run until it is
-archived. ``GOVCRAWL_INCREMENTAL=0`` (setting or environment) fetches everything as a first run
-does.
+What the archive knows is handed in by the archive extension before the first request: each
+portal's last good column (``column_hints``: the crawl starts there instead of the homepage) and
+the incremental state (``incremental``), with which a list page showing only reports known at the
+portal's last complete walk ends the paging of its list (``govcrawl.incremental.settled``). A
+response served from the archive (Scrapy's ``cached`` flag) yields no document: its links are
+still followed.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
-from scrapy.http import FormRequest, Headers, Request, Response, TextResponse
-from scrapy.responsetypes import responsetypes
-from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.http import FormRequest, Request, Response, TextResponse
 from scrapy_playwright.page import PageMethod
-from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
-from govcrawl.config import database_url
 from govcrawl.discover import families
 from govcrawl.discover.families import ListRequest, scripted
 from govcrawl.discover.links import (
     ATTACHMENT_EXTENSIONS,
     Link,
+    canonical_url,
     column_score,
     disclosure_score,
     extract_links,
@@ -63,12 +43,12 @@ from govcrawl.discover.links import (
     sub_column,
 )
 from govcrawl.discover.scope import GOVERNMENT_SUFFIX, in_scope, is_aggregator
+from govcrawl.fetch.failures import CHALLENGE_STATUSES, classify
 from govcrawl.identify import is_report_title
+from govcrawl.incremental import LINKED_FILE, IncrementalState, settled
 from govcrawl.items import CrawlError, FetchedDocument
 from govcrawl.records import Capture
-from govcrawl.seeds import Portal, load_seeds, select
-from govcrawl.store.archive import Archive, KnownURL, PortalWalk
-from govcrawl.store.warc import read_capture
+from govcrawl.seeds import Portal, SeedProblem, load_seeds, select
 
 #: Hops from the homepage through 政府信息公开 / 政务公开 pages before giving up on finding the column.
 MAX_HOPS = 2
@@ -82,10 +62,6 @@ MAX_SUB_DEPTH = 2
 MAX_SHELL_REDIRECTS = 2
 #: Milliseconds a browser-rendered list page may take to settle.
 RENDER_TIMEOUT_MS = 15000
-#: Statuses of script challenges (瑞数 412, 加速乐 521): a real browser passes them by running the page.
-CHALLENGE_STATUSES = (412, 521)
-#: Days an archived report is trusted without asking its server (``GOVCRAWL_REVALIDATE_DAYS``).
-DEFAULT_REVALIDATE_DAYS = 30.0
 
 
 @dataclass
@@ -118,38 +94,6 @@ class PortalRun:
         return "empty_column" if self.columns else "no_column"
 
 
-def failure_class(failure: Failure) -> tuple[str, str, int | None]:
-    """(error kind for the error record, health failure class, HTTP status) of a failed request."""
-    if failure.check(HttpError):
-        response = failure.value.response
-        status = response.status
-        squid = (response.headers.get("X-Squid-Error") or b"").decode("latin-1")
-        if status in CHALLENGE_STATUSES or status == 403:
-            cls = "blocked"
-        elif "ERR_CONNECT_FAIL" in squid:
-            cls = "refused"
-        elif status == 504 or "TIMEOUT" in squid:
-            cls = "timeout"
-        elif status == 502 or "ERR_DNS_FAIL" in squid:
-            cls = "dns"
-        else:
-            cls = "http_error"
-        return f"http_{status}", cls, status
-    if failure.check(DNSLookupError):
-        return "dns", "dns", None
-    if failure.check(ConnectionRefusedError):
-        return "refused", "refused", None
-    if failure.check(TimeoutError, TCPTimedOutError):
-        return "timeout", "timeout", None
-    if failure.check(IgnoreRequest):
-        message = str(failure.value).lower()
-        if "robots" in message:
-            return "robots", "robots", None
-        if "redirect" in message:
-            return "redirect_loop", "http_error", None
-    return type(failure.value).__name__, "http_error", None
-
-
 class CountySpider(scrapy.Spider):
     """Crawl the annual reports of the seed portals (see the module docstring for arguments)."""
 
@@ -167,31 +111,29 @@ class CountySpider(scrapy.Spider):
         self.province = province
         self.division = division
         self.seeds_file = seeds
-        self.portals: list[Portal] = []
+        # Selected now, before the crawl opens: the archive extension reads what it knows of them.
+        portals, self.seed_problems = load_seeds([seeds] if seeds else None)
+        self.portals: list[Portal] = select(portals, province, division)
         #: Per seed portal URL: what its crawl found so far.
         self.runs: dict[str, PortalRun] = {}
-        #: Incremental state read from the archive at the start (see the module docstring).
-        self.incremental = True
-        self.revalidate_after = timedelta(days=DEFAULT_REVALIDATE_DAYS)
-        self.known: dict[str, KnownURL] = {}
-        self.walks: dict[str, PortalWalk] = {}
-        #: Portals with an archived URL due for revalidation: their lists are read to the end.
-        self.due: set[str] = set()
-        self.archive: Archive | None = None  # open for the run when the archive exists: replays read it
+        #: Handed in by the archive extension: the last good column per division code, and the
+        #: incremental state (None: every list is read to its end).
+        self.column_hints: dict[str, str] = {}
+        self.incremental: IncrementalState | None = None
+        self._due: set[str | None] = set()
 
     async def start(self) -> AsyncIterator[Any]:
         """Per selected portal: its last good column first when there is one, else its homepage."""
-        portals, problems = load_seeds([self.seeds_file] if self.seeds_file else None)
-        for problem in problems:
+        for problem in self.seed_problems:
             self.logger.warning("seed row skipped: %s", problem)
-            yield CrawlError(problem.source, None, "seed", "bad_seed_row", problem.message)
-        self.portals = select(portals, self.province, self.division)
+            yield _seed_error(problem)
         self.logger.info("crawling %d portals", len(self.portals))
         self.crawler.stats.set_value("govcrawl/portals", len(self.portals))
-        hints = self._read_archive()
+        if self.incremental is not None:
+            self._due = self.incremental.due()
         for portal in self.portals:
             self.runs[portal.portal_url] = PortalRun(portal)
-            hint = hints.get(portal.division_code)
+            hint = self.column_hints.get(portal.division_code)
             if hint and in_scope(hint, portal.host):
                 self.crawler.stats.inc_value("govcrawl/column_hints")
                 self.runs[portal.portal_url].columns.append(hint)
@@ -199,49 +141,23 @@ class CountySpider(scrapy.Spider):
             else:
                 yield self._homepage(portal)
 
-    def _read_archive(self) -> dict[str, str]:
-        """The last good column URL per division, and the incremental state, from the archive."""
-        self.incremental = str(self.settings.get("GOVCRAWL_INCREMENTAL", "1")).lower() not in ("0", "false", "no")
-        days = self.settings.getfloat("GOVCRAWL_REVALIDATE_DAYS", DEFAULT_REVALIDATE_DAYS)
-        self.revalidate_after = timedelta(days=days)
-        url = self.settings.get("GOVCRAWL_DATABASE_URL") or database_url()
-        archive = Archive(url)
-        try:
-            hints = {
-                p.division_code: hint
-                for p in self.portals
-                if (hint := archive.last_good_column(p.division_code))
-            }
-            if self.incremental:
-                state = archive.incremental_state({p.division_code for p in self.portals})
-                self.known, self.walks = state.urls, state.walks
-                now = datetime.now(UTC)
-                self.due = {k.portal_code for k in self.known.values() if now - k.checked_at >= self.revalidate_after}
-        except Exception as exc:  # no archive yet (first run): discover and fetch everything
-            self.logger.info("nothing known from the archive: %s", exc)
-            archive.close()
-            return {}
-        self.archive = archive
-        self.logger.info(
-            "incremental: %d known URLs, %d portals walked before, revalidation after %s days",
-            len(self.known), len(self.walks), days,
-        )
-        return hints
-
-    def closed(self, reason: str) -> None:
-        """Release the archive the replays read."""
-        if self.archive is not None:
-            self.archive.close()
-
     def _homepage(self, portal: Portal) -> Request:
         return self._request(portal.portal_url, portal, self.parse_portal_page, {"hop": 0, "homepage": True})
 
     def _run(self, portal: Portal) -> PortalRun:
         return self.runs.setdefault(portal.portal_url, PortalRun(portal))
 
-    def _request(self, url: str, portal: Portal, callback, meta: dict[str, Any], **kw: Any) -> Request:
-        """A GET for ``portal``: in Chromium when the portal challenges plain clients."""
+    def _request(
+        self, url: str, portal: Portal, callback, meta: dict[str, Any], cacheable: bool = False, **kw: Any
+    ) -> Request:
+        """A GET for ``portal``: in Chromium when the portal challenges plain clients.
+
+        Only reports (``cacheable``) may be answered by the archive's HTTP cache: navigation pages
+        and lists are read every run, since that is where anything new appears.
+        """
         meta = {"portal": portal, **meta}
+        if not cacheable:
+            meta["dont_cache"] = True
         if self._run(portal).browser:
             meta.update(_browser_meta())
             kw["dont_filter"] = True
@@ -250,7 +166,7 @@ class CountySpider(scrapy.Spider):
     def _count_page(self, response: Response) -> PortalRun:
         portal: Portal = response.meta["portal"]
         run = self._run(portal)
-        if not response.meta.get("replayed"):  # a page read back from the archive was not fetched
+        if _fetched(response):  # a page served from the archive cost its portal nothing
             run.pages += 1
         # A page on another government host was asked for because the portal's navigation led there,
         # maybe in another process (distributed mode): its host is the unit's here too.
@@ -307,6 +223,7 @@ class CountySpider(scrapy.Spider):
     ) -> Request:
         meta: dict[str, Any] = {
             "portal": portal, "column": column, "list_request": spec, "hint": hint, "year": year, "sub_depth": depth,
+            "dont_cache": True,  # a list is read every run: new reports appear there
         }
         if render or (self._run(portal).browser and spec.payload == "html"):
             meta.update(_browser_meta())
@@ -393,114 +310,26 @@ class CountySpider(scrapy.Spider):
             run.reports += 1
             if column and run.column_url is None:
                 run.column_url = column
-            callback = self.parse_attachment if link.is_attachment else self.parse_report
-            yield from self._fetch(
-                link.url, portal, callback, {"link_text": link.label, "parent_title": title}, {"Referer": response.url}
-            )
+            meta = {"link_text": link.label, "parent_title": title}
+            if link.is_attachment:
+                yield self._request(link.url, portal, self.parse_attachment, {**meta, LINKED_FILE: True},
+                                    cacheable=True, headers={"Referer": response.url})
+            else:
+                yield self._request(
+                    link.url, portal, self.parse_report, meta, cacheable=True, headers={"Referer": response.url}
+                )
         return count
 
-    # -- incremental: skip, replay or ask "changed since?" -----------------------------------------
-
-    def _fetch(
-        self,
-        url: str,
-        portal: Portal,
-        callback: Callable[[Response], Iterator[Any]],
-        meta: dict[str, Any],
-        headers: dict[str, str],
-        file: bool = False,
-    ) -> Iterator[Any]:
-        """What a report-like URL needs this run (see the module docstring): nothing, a replay of its
-        archived capture, a conditional request, or a plain one. ``file``: a linked file, always
-        fetched over plain HTTP (never rendered)."""
-        known = self.known.get(url)
-        stats = self.crawler.stats
-        if known is not None and datetime.now(UTC) - known.checked_at < self.revalidate_after:
-            # A page's links matter when it linked archived files, when its portal's last walk did
-            # not end (killed: its files may not have been fetched) or something of it failed since
-            # (it may be one of its files): then the page is replayed, else skipped.
-            walk = self.walks.get(portal.division_code)
-            if callback == self.parse_attachment or not (known.links_files or walk is None or walk.pending):
-                stats.inc_value("govcrawl/incremental/skipped")
-                return
-            replayed = self._replay(known, portal, callback, meta, headers)
-            if replayed is not None:
-                stats.inc_value("govcrawl/incremental/replayed")
-                yield from replayed
-                return
-        if known is not None and (file or not self._run(portal).browser):
-            # Chromium is never sent validators: a 304 would leave it a blank page.
-            stats.inc_value("govcrawl/incremental/conditional")
-            headers = {**headers, **_validators(known)}
-            meta = {**meta, "known": known, "handle_httpstatus_list": [304]}
-        if file:
-            yield Request(url, callback=callback, errback=self.on_error, meta={"portal": portal, **meta}, headers=headers)
-        else:
-            yield self._request(url, portal, callback, meta, headers=headers)
-
-    def _replay(
-        self,
-        known: KnownURL,
-        portal: Portal,
-        callback: Callable[[Response], Iterator[Any]],
-        meta: dict[str, Any],
-        headers: dict[str, str],
-    ) -> list[Any] | None:
-        """``callback``'s output on ``known``'s archived capture, or None when the capture cannot be read."""
-        if known.capture_id is None or self.archive is None:
-            return None
-        try:
-            body = read_capture(self.archive, known.capture_id)
-        except Exception as exc:  # a missing or damaged WARC file: the page is fetched instead
-            self.logger.warning("replay of %s failed, fetching it: %s", known.url, exc)
-            return None
-        response_headers = Headers({"Content-Type": known.content_type} if known.content_type else {})
-        cls = responsetypes.from_args(headers=response_headers, url=known.url, body=body)
-        request = Request(known.url, meta={"portal": portal, **meta, "replayed": True}, headers=headers)
-        response = cls(url=known.url, status=200, headers=response_headers, body=body, request=request)
-        return list(callback(response))
-
-    def _unchanged(self, response: Response) -> bool:
-        """The response is a replay, or has the bytes archived for its URL: it is no new document."""
-        if response.meta.get("replayed"):
-            return True
-        known: KnownURL | None = response.meta.get("known")
-        if known is not None and known.payload_sha256 == hashlib.sha256(response.body).hexdigest():
-            self.crawler.stats.inc_value("govcrawl/incremental/unchanged")
-            return True
-        return False
-
-    def _not_modified(self, response: Response, callback: Callable[[Response], Iterator[Any]]) -> Iterator[Any]:
-        """A 304: the archived copy is current. A page is replayed for its links, or fetched whole
-        when its capture cannot be read (nothing is lost)."""
-        self.crawler.stats.inc_value("govcrawl/incremental/not_modified")
-        if callback == self.parse_attachment:
-            return
-        known: KnownURL = response.meta["known"]
-        portal: Portal = response.meta["portal"]
-        meta = {k: v for k, v in response.meta.items() if k in _OWN_META and k != "portal"}
-        referer = response.request.headers.get("Referer") if response.request else None
-        headers = {"Referer": referer.decode("latin-1")} if referer else {}
-        replayed = self._replay(known, portal, callback, meta, headers)
-        if replayed is not None:
-            yield from replayed
-            return
-        yield self._request(response.url, portal, callback, meta, headers=headers, dont_filter=True)
-
     def _settled(self, portal: Portal, links: list[Link], year: int | None) -> bool:
-        """Whether every report link among ``links`` (one at least) was known at the portal's last
-        complete walk, with nothing of the portal failed since or due for revalidation: the rest of
-        that list is older and needs nothing this run."""
-        walk = self.walks.get(portal.division_code)
-        if walk is None or walk.pending or portal.division_code in self.due:
+        """Whether the rest of the list after this page needs nothing this run (see
+        ``govcrawl.incremental.settled``): every report link on it was known at the last complete walk."""
+        if self.incremental is None:
             return False
-        urls = [x.url for x in _unique(links) if _report_title(x, year) is not None]
-        settled = bool(urls) and all(
-            (known := self.known.get(u)) is not None and known.first_fetched <= walk.walked_at for u in urls
-        )
-        if settled:
+        urls = [canonical_url(x.url) for x in _unique(links) if _report_title(x, year) is not None]
+        done = settled(urls, self.incremental, portal.division_code, self._due)
+        if done:
             self.crawler.stats.inc_value("govcrawl/incremental/list_stops")
-        return settled
+        return done
 
     # -- documents ---------------------------------------------------------------------------------
 
@@ -511,10 +340,7 @@ class CountySpider(scrapy.Spider):
         """
         self._count_page(response)
         portal: Portal = response.meta["portal"]
-        if response.status == 304:
-            yield from self._not_modified(response, self.parse_report)
-            return
-        new = not self._unchanged(response)
+        new = not _from_archive(response)
         if not isinstance(response, TextResponse):
             if new:
                 yield self._document(response, "attachment")
@@ -534,17 +360,16 @@ class CountySpider(scrapy.Spider):
         if new and (not files or any(_path_names_file(x.url) for x in linked)):
             yield self._document(response, "article")
         for url in files:
-            yield from self._fetch(
-                url, portal, self.parse_attachment, {"link_text": title, "parent_title": title},
-                {"Referer": response.url}, file=True,
+            # A linked file is fetched over plain HTTP, never rendered.
+            yield Request(
+                url, callback=self.parse_attachment, errback=self.on_error, headers={"Referer": response.url},
+                meta={"portal": portal, "link_text": title, "parent_title": title, LINKED_FILE: True},
             )
 
     def parse_attachment(self, response: Response) -> Iterator[Any]:
         """A linked file (PDF, DOC, DOCX, WPS...)."""
         self._count_page(response)
-        if response.status == 304:
-            yield from self._not_modified(response, self.parse_attachment)
-        elif not self._unchanged(response):
+        if not _from_archive(response):
             yield self._document(response, "attachment")
 
     def _document(self, response: Response, kind: str) -> FetchedDocument:
@@ -574,7 +399,7 @@ class CountySpider(scrapy.Spider):
         """Record a failed request; a script challenge is retried in Chromium; the crawl goes on."""
         request = failure.request  # type: ignore[attr-defined]
         portal: Portal | None = request.meta.get("portal")
-        kind, cls, status = failure_class(failure)
+        kind, cls, status = classify(failure)
         if portal is not None:
             run = self._run(portal)
             run.pages += 1
@@ -634,16 +459,6 @@ class CountySpider(scrapy.Spider):
         return out
 
 
-def _validators(known: KnownURL) -> dict[str, str]:
-    """The conditional-request headers of an archived capture."""
-    headers = {}
-    if known.etag:
-        headers["If-None-Match"] = known.etag
-    if known.last_modified:
-        headers["If-Modified-Since"] = known.last_modified
-    return headers
-
-
 def _path_names_file(url: str) -> bool:
     return urlsplit(url).path.lower().endswith(ATTACHMENT_EXTENSIONS)
 
@@ -662,8 +477,25 @@ def _report_title(link: Link, year: int | None) -> str | None:
 
 #: The request meta keys the spider sets itself (the ones a retried request keeps).
 _OWN_META = frozenset(
-    {"portal", "hop", "homepage", "shells", "column", "list_request", "hint", "year", "sub_depth", "link_text", "parent_title"}
+    {
+        "portal", "hop", "homepage", "shells", "column", "list_request", "hint", "year", "sub_depth", "link_text",
+        "parent_title", LINKED_FILE, "dont_cache",
+    }
 )
+
+
+def _from_archive(response: Response) -> bool:
+    """The HTTP cache served the archive's copy (fresh, or confirmed unchanged): no new document."""
+    return "cached" in response.flags
+
+
+def _fetched(response: Response) -> bool:
+    """Getting ``response`` cost a request to its server (a revalidated copy did too)."""
+    return "cached" not in response.flags or "revalidated" in response.flags
+
+
+def _seed_error(problem: SeedProblem) -> CrawlError:
+    return CrawlError(problem.source, None, "discover", "bad_seed_row", problem.message)
 
 
 def _browser_meta() -> dict[str, Any]:

@@ -1,6 +1,6 @@
-"""The archive database: models, Alembic migrations driven from code, and the ``Archive`` API."""
+"""The archive database: models, Alembic migrations driven from code, and the ``Archive`` by job."""
 
-from govcrawl.store.archive import EXPORT_FIELDS, Archive, CaptureRecord, KnownCapture, StoreOutcome
+from govcrawl.store.archive import Archive
 from govcrawl.store.migrate import downgrade, upgrade
 
-__all__ = ["EXPORT_FIELDS", "Archive", "CaptureRecord", "KnownCapture", "StoreOutcome", "downgrade", "upgrade"]
+__all__ = ["Archive", "downgrade", "upgrade"]

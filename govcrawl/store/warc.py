@@ -1,21 +1,19 @@
-"""Raw captures: every HTTP response of a crawl written to WARC files, and indexed in the archive.
+"""WARC files: every HTTP response of a crawl, raw, as written and read back.
 
-``WarcWriter`` is the plain part: it appends a response (or, for bytes already archived, a
-revisit) record and its request record to the run's ``.warc.gz`` files and returns what the
-``captures`` table indexes (file, offset, length, payload digest). ``read_capture`` reads a
-capture's bytes back, following a revisit to the record holding them. ``WarcCaptureMiddleware``
-is the Scrapy glue: a downloader middleware that sees every response before redirects are
-followed (listing pages, reports, robots.txt, 3xx and 4xx included) and never fails the crawl
-for a capture it could not write.
+``WarcWriter`` appends a response (or, for bytes already archived, a revisit) record and its
+request record to the run's ``.warc.gz`` files and returns what the capture index
+(``govcrawl.store.captures``) stores: file, offset, length, payload digest. ``read_record`` reads
+one record back. The Scrapy side, which hands every response over, is
+``govcrawl.fetch.capture``.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import logging
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 from io import BytesIO
@@ -23,21 +21,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy import Request, signals
-from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
-from scrapy.http import Response
-from sqlalchemy.exc import SQLAlchemyError
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from govcrawl.config import data_dir, database_url
-from govcrawl.store import writer
-from govcrawl.store.archive import Archive, CaptureRecord
+from govcrawl.config import data_dir
 from govcrawl.store.models import Capture
-
-logger = logging.getLogger(__name__)
 
 #: A run's WARC file is closed and the next one started beyond this size (bytes).
 DEFAULT_MAX_FILE_BYTES = 1 << 30
@@ -46,13 +35,35 @@ _FRAMING_HEADERS = {"transfer-encoding", "content-length"}
 
 
 def warc_root() -> Path:
-    """The default WARC directory: ``GOVCRAWL_WARC_DIR``, else ``<data dir>/warc``."""
-    return Path(os.environ.get("GOVCRAWL_WARC_DIR") or data_dir() / "warc")
+    """The default WARC directory (setting ``GOVCRAWL_WARC_DIR`` unset): ``<data dir>/warc``."""
+    return data_dir() / "warc"
 
 
 def payload_digest(body: bytes) -> str:
     """The WARC-Payload-Digest of ``body`` (base32 SHA-1, as warcio writes it)."""
     return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+@dataclass(frozen=True)
+class CaptureRecord:
+    """One HTTP response written to a WARC file: what the capture index stores of it."""
+
+    url: str
+    http_status: int
+    payload_sha256: str
+    size: int
+    fetched_at: datetime
+    warc_file: str
+    warc_offset: int
+    warc_length: int
+    warc_record_id: str
+    record_type: str = "response"
+    refers_to_id: int | None = None
+    method: str = "GET"
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    rendered: bool = False
 
 
 class WarcWriter:
@@ -185,26 +196,6 @@ def read_record(warc_file: str, offset: int) -> tuple[str, int | None, bytes]:
         return record.rec_type, status, record.content_stream().read()
 
 
-def read_capture(archive: Archive, capture_id: int) -> bytes:
-    """The bytes of a capture, read from its WARC file (a revisit is followed to the original record).
-
-    Raises ``OSError`` when a file is missing or unreadable and ``LookupError`` for an unknown
-    capture or a revisit whose original is not indexed.
-    """
-    seen = set()
-    while capture_id not in seen:
-        seen.add(capture_id)
-        capture = archive.capture(capture_id)
-        if capture is None:
-            raise LookupError(f"capture {capture_id} is not in the archive")
-        if capture.record_type == "response":
-            return read_record(capture.warc_file, capture.warc_offset)[2]
-        if capture.refers_to_id is None:
-            raise LookupError(f"revisit capture {capture_id} refers to no indexed capture")
-        capture_id = capture.refers_to_id
-    raise LookupError(f"revisit loop at capture {capture_id}")
-
-
 def _warc_date(moment: datetime) -> str:
     """A WARC-Date; a naive datetime (SQLite hands them back) is UTC."""
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -216,81 +207,3 @@ def _reason(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Unknown"
-
-
-def _header_pairs(headers: Any) -> list[tuple[str, str]]:
-    return [
-        (key.decode("latin-1"), value.decode("latin-1"))
-        for key, values in headers.items()
-        for value in values
-    ]
-
-
-class WarcCaptureMiddleware:
-    """Downloader middleware writing every response to the run's WARC files and the capture index.
-
-    Settings: ``GOVCRAWL_WARC_ENABLED`` (default True), ``GOVCRAWL_WARC_DIR`` (default
-    ``warc_root()``), ``GOVCRAWL_WARC_MAX_BYTES``. The run id comes from the store pipeline
-    (crawl stat ``govcrawl/run_id``); the archive is the pipeline's (``GOVCRAWL_DATABASE_URL``).
-    """
-
-    def __init__(self, crawler: Crawler, root: Path, url: str, max_file_bytes: int):
-        self.crawler = crawler
-        self.root = root
-        self.url = url
-        self.max_file_bytes = max_file_bytes
-        self.archive: Archive | None = None
-        self.writer: WarcWriter | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
-        settings = crawler.settings
-        if not settings.getbool("GOVCRAWL_WARC_ENABLED", True):
-            raise NotConfigured("WARC capture disabled")
-        middleware = cls(
-            crawler,
-            Path(settings.get("GOVCRAWL_WARC_DIR") or warc_root()),
-            settings.get("GOVCRAWL_DATABASE_URL") or database_url(),
-            settings.getint("GOVCRAWL_WARC_MAX_BYTES", DEFAULT_MAX_FILE_BYTES),
-        )
-        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
-        return middleware
-
-    async def process_response(self, request: Request, response: Response) -> Response:
-        # On the archive writer thread: the WARC file and the capture index are written in response
-        # order, and before any report item of this response reaches the store.
-        try:
-            record_type = await writer.write(self._capture, request, response)
-            self.crawler.stats.inc_value(f"govcrawl/warc/{record_type}")
-        except (OSError, SQLAlchemyError) as exc:  # a capture lost is logged and counted; the crawl goes on
-            logger.error("WARC capture of %s failed: %s", response.url, exc)
-            self.crawler.stats.inc_value("govcrawl/warc/errors")
-        return response
-
-    def _capture(self, request: Request, response: Response) -> str:
-        """Write the response to the WARC files and the capture index; its record type."""
-        if self.writer is None:
-            run_id = self.crawler.stats.get_value("govcrawl/run_id")
-            self.archive = Archive(self.url)
-            self.writer = WarcWriter(self.root, run_id, self.max_file_bytes)
-        body = response.body
-        original = self.archive.capture_with_payload(hashlib.sha256(body).hexdigest()) if body else None
-        capture = self.writer.write(
-            url=response.url,
-            status=response.status,
-            headers=_header_pairs(response.headers),
-            body=body,
-            method=request.method,
-            request_headers=_header_pairs(request.headers),
-            request_body=request.body,
-            rendered=bool(request.meta.get("playwright")),
-            refers_to=original,
-        )
-        self.archive.record_capture(capture, self.crawler.stats.get_value("govcrawl/run_id"))
-        return capture.record_type
-
-    def spider_closed(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        if self.archive is not None:
-            self.archive.close()

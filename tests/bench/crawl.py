@@ -99,7 +99,7 @@ def measure(web: VirtualWeb, latency: float) -> Regime:
         crawl_log = server.log
         truth = server.truth()
         archive = Archive(db)
-        reports = list(archive.iter_export())
+        reports = list(archive.queries.export())
         archive.close()
         expected = sorted({r["url"] for p in truth["portals"] for r in p["reports"]})
         mark = len(server.log)

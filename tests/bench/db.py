@@ -34,10 +34,9 @@ from pathlib import Path
 from sqlalchemy import text
 
 from govcrawl.config import PACKAGE_DATA
-from govcrawl.dedupe import content_hash
+from govcrawl.dedupe import content_hash, minhash_signature
 from govcrawl.records import Capture, CheckRecord, ReportRecord, StatRecord
 from govcrawl.store import Archive, upgrade
-from govcrawl.store.neardup import minhash_signature
 
 POSTGRES_ADMIN = os.environ.get("GOVCRAWL_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 BATCH = 1000
@@ -125,7 +124,7 @@ def load_archive(url: str, n: int) -> float:
     try:
         for batch in _batches(n):
             start = time.perf_counter()
-            archive.store_reports(batch)
+            archive.reports.store_many(batch)
             spent += time.perf_counter() - start
     finally:
         archive.close()
@@ -200,7 +199,7 @@ def export_seconds(url: str) -> tuple[float, int]:
     archive = Archive(url)
     try:
         start = time.perf_counter()
-        count = sum(1 for _ in archive.iter_export())
+        count = sum(1 for _ in archive.queries.export())
         return time.perf_counter() - start, count
     finally:
         archive.close()

@@ -64,6 +64,6 @@ def archived_reports(database_url: str) -> list[dict]:
     """Every report of the archive at ``database_url``, as export records."""
     archive = Archive(database_url)
     try:
-        return list(archive.iter_export())
+        return list(archive.queries.export())
     finally:
         archive.close()
