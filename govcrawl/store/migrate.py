@@ -1,4 +1,5 @@
-"""Alembic, driven from code: there is no alembic.ini; the script location is ``<project>/migrations``."""
+"""Alembic, driven from code: there is no alembic.ini; the script location is ``<project>/migrations``
+(``govcrawl/migrations`` in a wheel install: :data:`govcrawl.config.MIGRATIONS_DIR`)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
-from govcrawl.config import PROJECT_ROOT
+from govcrawl.config import MIGRATIONS_DIR
 from govcrawl.store.engine import make_engine
-
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 
 def alembic_config(engine: Engine) -> Config:
