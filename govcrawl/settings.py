@@ -57,17 +57,25 @@ PLAYWRIGHT_BROWSER_TYPE = "chromium"
 
 
 def playwright_proxy(url: str | None) -> dict[str, str]:
-    """Playwright's ``proxy`` launch option for a proxy URL: Chromium takes no credentials in the
-    server URL, so ``user:password@`` moves to fields of their own."""
-    if not url:
+    """Playwright's ``proxy`` option for a proxy URL: Chromium takes no credentials in the server URL,
+    so ``user:password@`` moves to fields of their own."""
+    parts = urlsplit(url or "")
+    if not parts.hostname:
         return {}
-    parts = urlsplit(url)
-    server = urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else ""), "", "", ""))
+    server = urlunsplit((parts.scheme or "http", parts.hostname + (f":{parts.port}" if parts.port else ""), "", "", ""))
     proxy = {"server": server}
     if parts.username:
         proxy |= {"username": unquote(parts.username), "password": unquote(parts.password or "")}
-    return {"proxy": proxy}
+    return proxy
 
+
+_PROXY = playwright_proxy(os.environ.get("http_proxy") or os.environ.get("HTTP_PROXY"))
+#: Where Chromium's own traffic goes (update checks, sign-in probes: Debian's build sends them whatever
+#: the flags say): the discard port of this machine, where nothing listens, so it fails at once and
+#: never reaches the crawl's proxy or the network. Pages use the crawl's proxy, set on their context.
+BROWSER_SINK = "http://127.0.0.1:9"
+#: Without a crawl proxy, Chromium resolves names itself: Google's service hosts resolve nowhere.
+_NO_GOOGLE = "MAP *.google.com ~NOTFOUND, MAP *.googleapis.com ~NOTFOUND, MAP *.gvt1.com ~NOTFOUND"
 
 PLAYWRIGHT_LAUNCH_OPTIONS = {
     "executable_path": os.environ.get("GOVCRAWL_CHROMIUM", "/usr/bin/chromium"),
@@ -80,10 +88,13 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
         "--disable-sync",
         "--no-first-run",
         "--disable-quic",
+        f"--host-resolver-rules={_NO_GOOGLE}",
     ],
     "timeout": 30000,
-    **playwright_proxy(os.environ.get("http_proxy") or os.environ.get("HTTP_PROXY")),
+    **({"proxy": {"server": BROWSER_SINK}} if _PROXY else {}),
 }
+# The crawl's pages browse in this context, through the crawl's proxy; nothing else does.
+PLAYWRIGHT_CONTEXTS = {"default": {"proxy": _PROXY} if _PROXY else {}}
 # Non-persistent contexts: Playwright gives each browser launch a fresh temporary profile directory.
 PLAYWRIGHT_MAX_CONTEXTS = 1
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4

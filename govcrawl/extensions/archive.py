@@ -100,7 +100,10 @@ class ArchiveExtension:
         assert self.archive is not None and self.run_id is not None
         runs: list[Any] = spider.portal_health() if hasattr(spider, "portal_health") else []
         # Distributed, each worker saw part of each portal: the job records one pooled row per portal.
-        for run in pooled_health(self.crawler, runs):
+        pooled = pooled_health(self.crawler, runs)
+        # One row per division: of a division's portals, the one that found reports comes last and stays.
+        self.archive.runs.record_portals(run.portal for run in pooled)
+        for run in pooled:
             failure = run.failure_class()
             if failure in ("no_column", "empty_column"):
                 self.archive.runs.record_error(
