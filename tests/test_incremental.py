@@ -31,11 +31,13 @@ from sqlalchemy import create_engine, select
 from conftest import BACKENDS, _fresh_postgres
 from govcrawl.store.models import CrawlRun
 from govcrawl.store.warc import CaptureRecord
+from replica.fixtures import FAMILY_PORTALS
 from replica.generate import generate_portals, generated_web, grow_portals
 from replica.harness import archived_reports, crawl_env, run_crawl, write_seeds
 from replica.model import Response
 from replica.scorecard import score
 from replica.server import ReplicaServer
+from replica.web import build_web
 
 #: Every 10th generated portal: 30 portals over all families (as tests/test_crawl_generated.py).
 SAMPLE = range(0, 300, 10)
@@ -329,3 +331,20 @@ def test_unchanged_bytes_from_a_server_without_304_store_nothing(runs: Runs) -> 
     assert "govcrawl/reports_new" not in stats and "govcrawl/reports_known" not in stats
     assert (fourth.run["reports_added"], fourth.run["sources_added"]) == (0, 0)
     assert fourth.reports == third.reports
+
+
+# -- a report whose URL has Chinese characters and spaces ------------------------------------------
+
+
+def test_a_report_url_with_chinese_characters_and_spaces_is_not_fetched_again(tmp_path: Path) -> None:
+    (portal,) = [p for p in FAMILY_PORTALS if p.options.get("attachment_names") == "title"]
+    database = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+    with ReplicaServer(web=build_web((portal,), aggregators=(), dead=())) as server:
+        first = _crawl(server, database, tmp_path, 1)
+        second = _crawl(server, database, tmp_path, 2)
+    files = {r["url"] for p in first.truth["portals"] for r in p["reports"] if r["url"] != r["page_url"]}
+    assert len(files) == 2 and all("%20" in u and "%E5%B9%B4" in u for u in files)  # 年, a space: encoded
+    assert score(first.truth, first.reports).perfect and files <= first.fetched(200)
+    assert (first.exit_code, second.exit_code) == (0, 0)
+    assert not files & second.fetched()  # archived and fresh: not downloaded again
+    assert second.reports == first.reports

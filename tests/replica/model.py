@@ -15,6 +15,8 @@ from importlib.resources import files
 from typing import Any
 from urllib.parse import urlencode
 
+from w3lib.url import safe_url_string
+
 from replica.chrome import Skin, esc, not_found
 from replica.render import Block, blocks_html, render_documents, render_seed, seed_expected
 
@@ -218,7 +220,8 @@ class Site:
         return text.encode(enc, "xmlcharrefreplace"), header
 
     def url(self, path: str) -> str:
-        return f"http://{self.host}{path}"
+        """The absolute URL of ``path`` as a client requests it: percent-encoded (UTF-8)."""
+        return safe_url_string(f"http://{self.host}{path}")
 
     def respond(self, req: Request) -> Response:
         """The response for ``req``: the challenge, a handler, a static page (GET/HEAD/POST alike), or 404."""

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from replica.model import HTML, Request, Response
 from replica.web import VirtualWeb, build_web
@@ -89,7 +89,8 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)) if raw else {}
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        req = Request(method, parts.path or "/", query, form, dict(self.headers.items()))
+        # A path arrives percent-encoded; sites serve files under their names, as a web server does.
+        req = Request(method, unquote(parts.path) or "/", query, form, dict(self.headers.items()))
         resp = self.server.web.respond(host, req)
         if resp is None:
             resp = Response(_BAD_GATEWAY, HTML, 502)

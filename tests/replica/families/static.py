@@ -1,7 +1,8 @@
 """Static CMS portals: plain HTML lists with a literal "下一页" link (``index.html`` → ``index_2.html``).
 
 Items may link off-site (a column pointing to an aggregator's copy of a report); those are
-listed but not served here, and the truth records the off-site URL.
+listed but not served here, and the truth records the off-site URL. With the option
+``attachment_names: title`` attachments keep the name they were uploaded with (Chinese, spaces).
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def build(portal: Portal) -> tuple[Site, PortalTruth]:
             continue
         path = _article_path(column, item)
         attach = f"{column}{item.date.replace('-', '')}/{item.id}_att.{item.fmt}"
+        if opt.get("attachment_names") == "title":  # the uploaded file's own name: Chinese, with a space
+            attach = f"/uploads/{item.date[:4]}年 {item.title}.{item.fmt}"
         publish(portal, site, truth, item, path, attach, crumbs, '<div class="article-content">', meta=False)
         listed.append((listed_title(item), path, item.date))
 
