@@ -355,3 +355,11 @@ def test_status_after_a_portal_went_away_exits_6(crawled):
     status = _collect(url)
     assert [p.division_code for p in status.regressions] == ["320611"]
     assert status.run.portals == {"ok": 1, "dns": 1}
+
+
+def test_pages_are_those_fetched_not_those_served_from_the_archive(archive) -> None:
+    run = archive.runs.start({"spider": "county"})
+    # Scrapy's downloader stats count the HTTP cache's answers from the archive too.
+    archive.runs.finish(run, {"downloader/response_count": 40, "httpcache/hit": 15, "httpcache/revalidate": 5})
+    (summary,) = collect(archive.engine).runs
+    assert summary.pages == 25

@@ -13,7 +13,8 @@ from twisted.internet import task
 
 def summarize(stats: dict[str, Any], elapsed: float) -> str:
     """One line from Scrapy stats: what an operator checks at a glance."""
-    pages = stats.get("downloader/response_count", 0)
+    # Responses served from the archive by the HTTP cache were not fetched.
+    pages = stats.get("downloader/response_count", 0) - stats.get("httpcache/hit", 0)
     reports = stats.get("govcrawl/reports_new", 0)
     known = stats.get("govcrawl/reports_known", 0)
     errors = sum(v for k, v in stats.items() if k.startswith(("govcrawl/fetch_error/", "govcrawl/extract_error/")))

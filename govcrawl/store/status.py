@@ -225,7 +225,8 @@ def run_summaries(session: Session, ids: Sequence[int], now: datetime, stale_aft
             stats = run.stats or {}
             finished = _aware(run.finished_at)
             state, last, end = "finished", finished, finished
-            pages = int(stats.get("downloader/response_count", 0))
+            # Responses the HTTP cache served from the archive pass Scrapy's downloader stats too: not pages fetched.
+            pages = int(stats.get("downloader/response_count", 0)) - int(stats.get("httpcache/hit", 0))
             reports_new, sources_new = run.reports_added or 0, run.sources_added or 0
             reports_known = int(stats.get("govcrawl/reports_known", 0))
         else:  # no final counts yet: count what the run wrote so far
