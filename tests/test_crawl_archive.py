@@ -6,12 +6,15 @@ Real ``scrapy crawl county`` subprocesses on two portals of the bundled replica 
 - with the item pipelines off, the WARC capture still has its tables (the extension migrates);
 - through a proxy that wants credentials, none is written into a WARC record or the log;
 - with an archive that cannot be opened, nothing is fetched and the crawl exits 4;
-- a bad seed row is recorded as an error of the run.
+- a bad seed row is recorded as an error of the run;
+- ``govcrawl crawl`` runs the same crawl, from any directory.
 """
 
 from __future__ import annotations
 
 import gzip
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,3 +108,22 @@ def test_a_bad_seed_row_is_recorded(replica: ReplicaServer, tmp_path: Path) -> N
         url, "select stage, kind, url, message from fetch_errors where kind = 'bad_seed_row'"
     )
     assert stage == "discover" and where.endswith(f"{seeds.name}:4") and "6 digits" in message
+
+
+def test_govcrawl_crawl_is_the_same_crawl(replica: ReplicaServer, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+    seeds = _seeds(replica, tmp_path)
+    env = crawl_env(replica.proxy_url, url) | {"GOVCRAWL_WARC_DIR": str(tmp_path / "warc")}
+    # Run outside the checkout: the command needs no scrapy.cfg.
+    done = subprocess.run(
+        [sys.executable, "-m", "govcrawl", "--database-url", url, "crawl", "--seeds", str(seeds),
+         "-s", "GOVCRAWL_PROGRESS_INTERVAL=0"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    reports = _rows(url, "select count(*) from reports")[0][0]
+    assert reports >= 2 and _rows(url, "select arguments from crawl_runs")  # one run, recorded
+    assert _rows(url, "select count(*) from portals") == [(len(HOSTS),)]
+    bad = subprocess.run([sys.executable, "-m", "govcrawl", "crawl", "--seeds", str(tmp_path / "none.csv")],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "no such seed file" in bad.stderr

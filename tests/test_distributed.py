@@ -7,6 +7,7 @@ import os
 import secrets
 import signal
 import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -120,3 +121,19 @@ def test_a_killed_worker_loses_none_of_its_requests(replica, redis_job, tmp_path
         (stats,) = [s for s in _runs(db) if s]  # the killed worker never finished its run
         assert stats.get("govcrawl/distributed/reclaimed", 0) >= 1
     assert server.hlen(inflight) == 0
+
+
+def test_govcrawl_crawl_with_workers_runs_one_job(replica, redis_job, tmp_path) -> None:
+    seeds = write_seeds(replica, tmp_path / "seeds.csv")
+    with _fresh_postgres() as db:
+        env = crawl_env(replica.proxy_url, db)
+        done = subprocess.run(
+            [sys.executable, "-m", "govcrawl", "crawl", "--workers", "2", "--redis", REDIS_URL, "--job", redis_job,
+             "--seeds", str(seeds), "-s", "GOVCRAWL_LEASE_TTL=3"],
+            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        card = score(replica.truth(), archived_reports(db))
+        assert card.perfect, (card.missing, card.extra, card.split_duplicates)
+        assert len(_runs(db)) == 2  # two workers, one run each
+    assert list(redis.Redis.from_url(REDIS_URL).scan_iter(f"{job_prefix(redis_job)}:*")) == []  # the job cleaned up
