@@ -3,7 +3,9 @@
 Expected failures print one line on stderr and exit with a code of :mod:`govcrawl.exitcodes`:
 2 usage or a missing file, 3 a file that cannot be extracted (unsupported type, corrupt, ...), 4 an
 unreachable database, 5 a database that is not migrated, 6 ``status`` found a regression (a portal
-that had reports at its previous check and yields none in the examined run).
+that had reports at its previous check and yields none in the examined run). ``crawl`` exits with
+the run's outcome (7 interrupted, 8 store errors, 9 capture errors, 10 internal, 11 queue lost);
+``status`` exits with the examined run's when it did not finish cleanly, 7 when a later run was killed.
 """
 
 from __future__ import annotations
@@ -199,6 +201,13 @@ def _run_status(args: argparse.Namespace) -> None:
             raise CliError(ExitCode.USAGE, str(exc)) from exc
     sys.stdout.reconfigure(encoding="utf-8")
     print(to_json(status) if args.json else render_text(status, args.limit, args.all_portals))
+    run = status.run
+    if run is not None and not run.clean:
+        code = int(run.problems.get("exit_code") or ExitCode.INTERRUPTED)
+        raise CliError(code, f"run {run.id} did not finish cleanly: {run.state} (its crawl exited {code})")
+    crashed = [r for r in status.runs if r.state == "crashed" and (run is None or r.id > run.id)]
+    if crashed:
+        raise CliError(ExitCode.INTERRUPTED, f"run {crashed[0].id} was killed before it ended: crawl again to finish it")
     regressions = status.regressions
     if regressions:
         codes = ", ".join(p.division_code for p in regressions)

@@ -274,6 +274,8 @@ def pooled_health(crawler: Crawler, runs: Sequence[Any]) -> list[Any]:
             pipe.hsetnx(key, "failure", run.failure)
         if run.robots:
             pipe.hset(key, "robots", 1)
+        if run.cut_short:
+            pipe.hset(key, "cut_short", 1)
         if run.columns:
             pipe.sadd(f"{key}:columns", *run.columns)
     pipe.sadd(f"{prefix}:closed", queue.worker)
@@ -294,6 +296,7 @@ def pooled_health(crawler: Crawler, runs: Sequence[Any]) -> list[Any]:
                 column_url=totals.get("column_url"),
                 failure=totals.get("failure"),
                 robots=bool(totals.get("robots")),
+                cut_short=bool(totals.get("cut_short")),
                 columns=sorted(m.decode() for m in server.smembers(f"{key}:columns")),
             )
         )

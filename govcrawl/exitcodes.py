@@ -19,3 +19,29 @@ class ExitCode(IntEnum):
     NOT_MIGRATED = 5
     #: ``status``: a portal that had reports at its previous check yields none in the examined run.
     REGRESSION = 6
+    #: The crawl was stopped by a signal (SIGTERM, SIGINT) before it ended: its walks are incomplete.
+    INTERRUPTED = 7
+    #: Items the archive did not take: spooled on disk for the next run to replay, or lost.
+    STORE_ERRORS = 8
+    #: A raw capture could not be written (a full disk): the crawl stopped, those reports are not stored.
+    CAPTURE_ERRORS = 9
+    #: An internal failure stopped the crawl: a missing library, a programming error.
+    INTERNAL = 10
+    #: A distributed job lost its queue (Redis restarted) and could not rebuild it.
+    QUEUE_LOST = 11
+
+
+#: Of several problems in one run, the exit code says the gravest.
+SEVERITY = (
+    ExitCode.INTERNAL,
+    ExitCode.DATABASE,
+    ExitCode.QUEUE_LOST,
+    ExitCode.CAPTURE_ERRORS,
+    ExitCode.STORE_ERRORS,
+    ExitCode.INTERRUPTED,
+)
+
+
+def gravest(codes: set[ExitCode]) -> ExitCode:
+    """The code of the gravest problem among ``codes`` (OK when there is none)."""
+    return next((code for code in SEVERITY if code in codes), ExitCode.OK)

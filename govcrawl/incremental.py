@@ -70,9 +70,11 @@ class KnownURL:
 class PortalWalk:
     """A portal's last complete walk of its column, and what failed since.
 
-    ``run_id`` and ``walked_at``: the newest finished run whose health record says the portal
-    worked (reports found, no failure class), and when that record was written; every report
-    linked from the column then was reached in that run or before. ``pending``: URLs of the
+    ``run_id`` and ``walked_at``: the newest run that ended (finished, or degraded elsewhere) whose
+    health record says the portal worked and its walk was complete (reports found, no failure
+    class, nothing of it unstored, uncaptured or unread), and when that record was written; every
+    report linked from the column then was reached in that run or before. An interrupted run's
+    walks are never complete. ``pending``: URLs of the
     portal that failed to fetch, extract or store in that run or later and are not archived.
     """
 

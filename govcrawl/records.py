@@ -26,6 +26,8 @@ class Capture:
     link_text: str | None = None
     #: True when the body came from Chromium (scrapy-playwright) rather than plain HTTP.
     rendered: bool = False
+    #: False when its raw capture could not be written to the WARC files (a full disk).
+    captured: bool = True
 
     @classmethod
     def of_bytes(cls, body: bytes, url: str = "", content_type: str | None = None) -> Capture:

@@ -162,12 +162,18 @@ ITEM_PIPELINES = {
 
 # Database URL: GOVCRAWL_DATABASE_URL, else a SQLite file in the data directory (govcrawl.config).
 GOVCRAWL_DATABASE_URL = os.environ.get("GOVCRAWL_DATABASE_URL")
+# Seconds an archive write is retried while the database is away before the crawl spools its writes
+# and stops (govcrawl.store.writer); seconds a SQLite write waits for another process's lock.
+GOVCRAWL_STORE_RETRY_SECONDS = float(os.environ.get("GOVCRAWL_STORE_RETRY_SECONDS", "120"))
+GOVCRAWL_SQLITE_BUSY_TIMEOUT = float(os.environ.get("GOVCRAWL_SQLITE_BUSY_TIMEOUT", "30"))
 
 # Distributed mode (govcrawl/distributed.py): a shared queue and duplicate filter in Redis.
-if os.environ.get("GOVCRAWL_REDIS_URL"):
+GOVCRAWL_REDIS_URL = os.environ.get("GOVCRAWL_REDIS_URL") or None
+GOVCRAWL_JOB = os.environ.get("GOVCRAWL_JOB", "default")
+if GOVCRAWL_REDIS_URL:
     from govcrawl.distributed import settings_for
 
-    _distributed = settings_for(os.environ["GOVCRAWL_REDIS_URL"], os.environ.get("GOVCRAWL_JOB", "default"))
+    _distributed = settings_for(GOVCRAWL_REDIS_URL, GOVCRAWL_JOB)
     EXTENSIONS = {**EXTENSIONS, **_distributed.pop("EXTENSIONS")}
     globals().update(_distributed)
     GOVCRAWL_LEASE_TTL = int(os.environ.get("GOVCRAWL_LEASE_TTL", "10"))

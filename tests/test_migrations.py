@@ -17,6 +17,7 @@ from govcrawl.store.models import Base
 TABLES = {
     "portals",
     "crawl_runs",
+    "crawl_jobs",
     "reports",
     "sources",
     "blobs",
@@ -237,8 +238,32 @@ def test_downgrade_to_foundation_restores_the_text(db_url):
     assert sorted(values) == ["apply.new.total", "review.total"]
 
 
-@pytest.mark.parametrize("revision", ["0001", "0002"])
+@pytest.mark.parametrize("revision", ["0001", "0002", "0003"])
 def test_each_step_down_and_up_again(migrated_url, revision):
     downgrade(revision, migrated_url)
     upgrade(migrated_url)
     assert _tables(migrated_url) == TABLES
+
+
+def test_upgrade_to_run_outcomes_keeps_runs_and_walks(migrated_url):
+    # A run and a walk recorded before 0004: the run reads as finished, the walk as complete.
+    downgrade("0003", migrated_url)
+    engine = make_engine(migrated_url)
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO crawl_runs (id, started_at, finished_at, arguments) VALUES (1, :t, :t, '{}')"),
+                         {"t": now})
+            conn.execute(text("INSERT INTO crawl_runs (id, started_at, arguments) VALUES (2, :t, '{}')"), {"t": now})
+            conn.execute(text(
+                "INSERT INTO portal_health (crawl_run_id, division_code, reports_found, pages_fetched, checked_at)"
+                " VALUES (1, '370811', 3, 9, :t)"
+            ), {"t": now})
+        upgrade(migrated_url)
+        with engine.connect() as conn:
+            runs = dict(conn.execute(text("SELECT id, status FROM crawl_runs")).all())
+            complete = conn.execute(text("SELECT complete FROM portal_health")).scalar()
+    finally:
+        engine.dispose()
+    assert runs == {1: "finished", 2: None}  # the unfinished run stays unfinished
+    assert bool(complete)

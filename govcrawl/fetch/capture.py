@@ -7,6 +7,11 @@ archive and the run are the crawl's (:class:`govcrawl.extensions.archive.Archive
 files go under ``GOVCRAWL_WARC_DIR`` (default ``<data dir>/warc``), a new one beyond
 ``GOVCRAWL_WARC_MAX_BYTES``. What we sent is recorded without credentials: proxy and server
 authorisation headers are never written.
+
+A record that cannot be written (a full disk) stops the crawl with one line: the response is
+flagged ``uncaptured``, so that no report is stored without its raw capture, and its URL is fetched
+again by the next run. An index row the database does not take is retried, or spooled with the
+rest of the crawl's writes (``govcrawl.extensions.archive``).
 """
 
 from __future__ import annotations
@@ -20,11 +25,9 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
-from sqlalchemy.exc import SQLAlchemyError
 
-from govcrawl.extensions.archive import ArchiveExtension
-from govcrawl.store import writer
-from govcrawl.store.warc import DEFAULT_MAX_FILE_BYTES, WarcWriter, warc_root
+from govcrawl.extensions.archive import CAPTURE_FAILED, ArchiveExtension
+from govcrawl.store.warc import DEFAULT_MAX_FILE_BYTES, CaptureRecord, WarcWriter, warc_root
 
 logger = logging.getLogger(__name__)
 
@@ -74,39 +77,46 @@ class WarcCaptureMiddleware:
         return middleware
 
     async def process_response(self, request: Request, response: Response) -> Response:
-        if "cached" in response.flags or self.extension.archive is None:  # served from the archive; or it failed to open
+        extension = self.extension
+        if "cached" in response.flags or extension.archive is None:  # served from the archive; or it failed to open
             return response
-        # On the archive writer thread: the WARC file and the capture index are written in response
-        # order, and before any report item of this response reaches the store.
+        portal = request.meta.get("portal")
+        code = portal.division_code if portal is not None else None
+        if extension.stop_reason == CAPTURE_FAILED:  # the disk is full: nothing more can be captured
+            response.flags.append("uncaptured")
+            return response
+        body = response.body
+        # Bytes archived before become a revisit record; when the archive cannot say, a full record.
+        original = await extension.read("captures.with_payload", hashlib.sha256(body).hexdigest()) if body else None
         try:
-            record_type = await writer.write(self._capture, request, response)
-            self.crawler.stats.inc_value(f"govcrawl/warc/{record_type}")
-        except (OSError, SQLAlchemyError) as exc:  # a capture lost is logged and counted; the crawl goes on
-            logger.error("WARC capture of %s failed: %s", response.url, exc)
+            # In order with the archive's writes: a capture row before any report of this response.
+            capture = await extension.run_io(self._write_record, request, response, original)
+        except OSError as exc:
+            response.flags.append("uncaptured")
             self.crawler.stats.inc_value("govcrawl/warc/errors")
+            extension.note("uncaptured", code)
+            extension.stop(CAPTURE_FAILED, f"WARC capture of {response.url} failed ({exc}); no report can be stored "
+                                           f"without its raw capture: free space in {self.root}, then crawl again")
+            return response
+        self.crawler.stats.inc_value(f"govcrawl/warc/{capture.record_type}")
+        await extension.write("captures.record", capture, extension.run_id, for_portal=code)
         return response
 
-    def _capture(self, request: Request, response: Response) -> str:
-        """Write the response to the WARC files and the capture index; its record type."""
-        archive = self.extension.archive
-        assert archive is not None
+    def _write_record(self, request: Request, response: Response, original: Any) -> CaptureRecord:
+        """Append the exchange to the run's WARC files; what the capture index stores of it."""
         if self.writer is None:
             self.writer = WarcWriter(self.root, self.extension.run_id, self.max_file_bytes)
-        body = response.body
-        original = archive.captures.with_payload(hashlib.sha256(body).hexdigest()) if body else None
-        capture = self.writer.write(
+        return self.writer.write(
             url=response.url,
             status=response.status,
             headers=header_pairs(response.headers),
-            body=body,
+            body=response.body,
             method=request.method,
             request_headers=header_pairs(request.headers, drop=CREDENTIAL_HEADERS),
             request_body=request.body,
             rendered=bool(request.meta.get("playwright")),
             refers_to=original,
         )
-        archive.captures.record(capture, self.extension.run_id)
-        return capture.record_type
 
     def spider_closed(self) -> None:
         if self.writer is not None:

@@ -48,6 +48,8 @@ def render_text(status: Status, limit: int = 20, all_portals: bool = False) -> s
             f"run {run.id}: {run.state}, started {_time(run.started_at)}, {_duration(run.duration_s)},"
             f" portals {_outcomes(run.portals)}; each portal compared with its previous check"
         )
+        if not run.clean:
+            lines.append(f"  {_problems(run)}")
     regressions = status.regressions
     if regressions:
         lines.append(
@@ -100,6 +102,16 @@ def _summary_lines(summary: dict) -> list[str]:
         if rows:
             lines.append(f"by {name.replace('_', ' ')}: " + ", ".join(f"{k} {n}" for k, n in rows))
     return lines
+
+
+def _problems(run: RunSummary) -> str:
+    """What a run that did not finish cleanly could not do, and what its process exited with."""
+    problems = {k: v for k, v in run.problems.items() if k not in ("exit_code", "reason")}
+    what = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in sorted(problems.items())) or "nothing counted"
+    exit_code = run.problems.get("exit_code")
+    return f"{run.state.upper()}: {what}" + (f"; the crawl exited {exit_code}" if exit_code else "") + (
+        f" ({run.problems['reason']})" if run.problems.get("reason") not in (None, "finished") else ""
+    )
 
 
 def _portal_table(portals: list[PortalStatus]) -> list[str]:

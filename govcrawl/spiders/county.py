@@ -44,6 +44,7 @@ from govcrawl.discover.links import (
 )
 from govcrawl.discover.scope import GOVERNMENT_SUFFIX, in_scope, is_aggregator
 from govcrawl.fetch.failures import CHALLENGE_STATUSES, classify
+from govcrawl.fetch.guard import BudgetExceeded
 from govcrawl.identify import is_report_title
 from govcrawl.incremental import LINKED_FILE, IncrementalState, settled
 from govcrawl.items import CrawlError, FetchedDocument
@@ -78,6 +79,7 @@ class PortalRun:
     browser: bool = False  # the portal answers plain clients with a script challenge
     hosts: set[str] = field(default_factory=set)  # the unit's other government hosts reached by its nav
     rediscovering: bool = False
+    cut_short: bool = False  # its budget ran out: the walk did not reach everything
 
     def failure_class(self) -> str | None:
         """The portal's failure class for the health record (None: reports found)."""
@@ -390,6 +392,7 @@ class CountySpider(scrapy.Spider):
             referer=referer.decode("latin-1") if referer else None,
             link_text=response.meta.get("link_text"),
             rendered="playwright" in response.flags or bool(response.meta.get("playwright")),
+            captured="uncaptured" not in response.flags,
         )
         return FetchedDocument(capture, response.meta["portal"], kind, response.meta.get("parent_title"))
 
@@ -416,6 +419,8 @@ class CountySpider(scrapy.Spider):
                 yield from self._rediscover_after_error(request, portal)
             elif cls == "robots":
                 run.robots = True
+            if failure.check(BudgetExceeded):
+                run.cut_short = True
         self.crawler.stats.inc_value(f"govcrawl/fetch_error/{kind}")
         yield CrawlError(request.url, portal, "fetch", kind, str(failure.value)[:500], status)
 

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from govcrawl.incremental import IncrementalState
 from govcrawl.store.captures import Captures
 from govcrawl.store.database import Database
+from govcrawl.store.engine import SQLITE_BUSY_TIMEOUT
 from govcrawl.store.incremental import read_state
 from govcrawl.store.parses import Parses
 from govcrawl.store.queries import Queries
@@ -28,10 +29,11 @@ from govcrawl.store.runs import Runs
 
 
 class Archive:
-    """Read and write access to the archive database at ``url`` (default: the configured one)."""
+    """Read and write access to the archive database at ``url`` (default: the configured one);
+    ``sqlite_busy_timeout``: seconds a SQLite write waits for another process's lock."""
 
-    def __init__(self, url: str | None = None) -> None:
-        self.db = Database(url)
+    def __init__(self, url: str | None = None, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> None:
+        self.db = Database(url, sqlite_busy_timeout)
         self.engine = self.db.engine
         self.reports = Reports(self.db)
         self.parses = Parses(self.db)

@@ -10,18 +10,19 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 
-from govcrawl.store.engine import make_engine
+from govcrawl.store.engine import SQLITE_BUSY_TIMEOUT, make_engine
 
 
 class Database:
     """One engine on the archive (``url``, default ``GOVCRAWL_DATABASE_URL`` or the data dir's SQLite).
 
     ``sessions`` opens ORM sessions; ``insert`` is the dialect's INSERT, which speaks
-    ``ON CONFLICT`` on both backends. It never migrates: ``govcrawl db upgrade`` does.
+    ``ON CONFLICT`` on both backends; ``sqlite_busy_timeout`` is how many seconds a SQLite write
+    waits for another process's lock. It never migrates: ``govcrawl db upgrade`` does.
     """
 
-    def __init__(self, url: str | None = None) -> None:
-        self.engine = make_engine(url)
+    def __init__(self, url: str | None = None, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> None:
+        self.engine = make_engine(url, sqlite_busy_timeout)
         self.sessions = sessionmaker(self.engine)
         self.insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[self.engine.dialect.name]
 

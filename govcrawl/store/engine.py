@@ -7,8 +7,8 @@ from sqlalchemy.engine import URL, make_url
 
 from govcrawl.config import database_url
 
-#: How long a SQLite writer waits for another process's write lock before failing, in ms.
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: How long a SQLite writer waits for another process's write lock before failing, in seconds.
+SQLITE_BUSY_TIMEOUT = 30.0
 #: The database backends the archive runs on.
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
@@ -29,24 +29,26 @@ def display_url(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def make_engine(url: str | None = None) -> Engine:
-    """An engine for the archive: SQLite gets WAL (synchronous NORMAL), foreign keys and a busy timeout on every connection."""
+def make_engine(url: str | None = None, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> Engine:
+    """An engine for the archive: SQLite gets WAL (synchronous NORMAL), foreign keys and a busy
+    timeout (seconds) on every connection."""
     resolved = resolve_url(url)
     if resolved.get_backend_name() not in SUPPORTED_BACKENDS:
         raise ValueError(f"unsupported database backend: {display_url(resolved)}")
     if resolved.get_backend_name() == "postgresql":
         return create_engine(resolved, pool_pre_ping=True, connect_args={"connect_timeout": 10})
-    engine = create_engine(resolved, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-    event.listen(engine, "connect", _configure_sqlite)
+    engine = create_engine(resolved, connect_args={"timeout": sqlite_busy_timeout})
+    busy_ms = int(sqlite_busy_timeout * 1000)
+    event.listen(engine, "connect", lambda connection, record: _configure_sqlite(connection, busy_ms))
     return engine
 
 
-def _configure_sqlite(dbapi_connection, _record) -> None:
+def _configure_sqlite(dbapi_connection, busy_ms: int) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     # In WAL mode NORMAL syncs at checkpoints, not at every commit: a killed process loses nothing
     # committed and the file never corrupts; only a power cut may lose the last commits.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.close()

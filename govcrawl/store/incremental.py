@@ -126,7 +126,9 @@ def _walks(session: Session, codes: set[str] | None, archived: set[str]) -> dict
         .where(
             PortalHealth.failure_class.is_(None),
             PortalHealth.reports_found > 0,
+            PortalHealth.complete,
             CrawlRun.finished_at.is_not(None),
+            CrawlRun.status.in_(("finished", "degraded")),
             _portal_filter(PortalHealth.division_code, codes),
         )
         .order_by(PortalHealth.checked_at)

@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import true
 
 #: JSON stored as JSONB on PostgreSQL (indexable, compact) and as text on SQLite.
 JsonType = JSON().with_variant(JSONB(), "postgresql")
@@ -53,6 +54,8 @@ FAILURE_CLASSES = (
     "empty_column",
     "http_error",
 )
+#: How a crawl run ended (``crawl_runs.status``; NULL while it runs, or after it was killed).
+RUN_STATUSES = ("finished", "degraded", "interrupted", "failed")
 #: WARC record types a capture is written as: the full response, or a revisit of identical bytes.
 CAPTURE_RECORD_TYPES = ("response", "revisit")
 
@@ -93,9 +96,12 @@ class CrawlRun(Base):
 
     Columns: ``id``, ``started_at``, ``finished_at`` (NULL while running or after a crash),
     ``arguments`` (JSON: spider arguments and settings that matter), ``stats`` (JSON: Scrapy's
-    final stats), and the counts filled in by ``finish_run``: ``reports_added`` (reports first
+    final stats), and the counts filled in when it ends: ``reports_added`` (reports first
     archived by this run), ``sources_added`` (URLs recorded by this run), ``errors`` (rows of
-    ``fetch_errors``).
+    ``fetch_errors``); ``status`` (one of ``RUN_STATUSES``: ``finished``, ``degraded`` when work
+    was lost, spooled or skipped, ``interrupted`` when stopped by a signal, ``failed`` when the
+    crawl stopped itself) and ``problems`` (JSON: what it could not do, counted); ``job`` (the
+    distributed job it was a worker of).
     """
 
     __tablename__ = "crawl_runs"
@@ -108,6 +114,26 @@ class CrawlRun(Base):
     reports_added: Mapped[int | None] = mapped_column(Integer)
     sources_added: Mapped[int | None] = mapped_column(Integer)
     errors: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str | None] = mapped_column(String(20))
+    problems: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    job: Mapped[str | None] = mapped_column(String(100))
+
+
+class CrawlJob(Base):
+    """``crawl_jobs``: a distributed job, kept where a Redis restart cannot lose it.
+
+    Columns: ``name`` (PK: ``GOVCRAWL_JOB``), ``arguments`` (JSON: the spider arguments every
+    worker runs with), ``started_at``, ``finished_at`` (NULL until its last worker closes),
+    ``rebuilds`` (how many times its queue was rebuilt after Redis lost it).
+    """
+
+    __tablename__ = "crawl_jobs"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    arguments: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    started_at: Mapped[datetime] = mapped_column(Timestamp)
+    finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    rebuilds: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class Blob(Base):
@@ -351,8 +377,9 @@ class PortalHealth(Base):
 
     Columns: ``id``, ``crawl_run_id`` (FK), ``division_code`` (the portal), ``column_url`` (the
     年报 column found, NULL if none), ``reports_found``, ``pages_fetched``, ``failure_class`` (NULL
-    when the portal worked, else one of ``FAILURE_CLASSES``), ``checked_at``. UNIQUE
-    (crawl_run_id, division_code): recording again in the same run replaces the row.
+    when the portal worked, else one of ``FAILURE_CLASSES``), ``checked_at``, ``complete`` (the
+    walk reached every report: nothing of the portal was left unstored, uncaptured or unread).
+    UNIQUE (crawl_run_id, division_code): recording again in the same run replaces the row.
     """
 
     __tablename__ = "portal_health"
@@ -373,6 +400,7 @@ class PortalHealth(Base):
     pages_fetched: Mapped[int] = mapped_column(Integer)
     failure_class: Mapped[str | None] = mapped_column(String(20))
     checked_at: Mapped[datetime] = mapped_column(Timestamp)
+    complete: Mapped[bool] = mapped_column(Boolean, server_default=true())
 
 
 class Capture(Base):

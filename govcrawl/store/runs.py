@@ -1,4 +1,5 @@
-"""Crawl runs and what they leave besides reports: errors, per-portal health, the portals crawled."""
+"""Crawl runs and what they leave besides reports: errors, per-portal health, the portals crawled,
+and the distributed jobs they belong to."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from govcrawl.store.database import Database, jsonable, now
 from govcrawl.store.models import (
     ERROR_STAGES,
     FAILURE_CLASSES,
+    RUN_STATUSES,
+    CrawlJob,
     CrawlRun,
     FetchError,
     Portal,
@@ -28,22 +31,29 @@ class Runs:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def start(self, arguments: dict[str, Any]) -> int:
-        """Record the start of a crawl run and return its id."""
+    def start(self, arguments: dict[str, Any], job: str | None = None) -> int:
+        """Record the start of a crawl run (a worker of the distributed ``job``) and return its id."""
         with self.db.sessions.begin() as session:
-            run = CrawlRun(started_at=now(), arguments=jsonable(arguments))
+            run = CrawlRun(started_at=now(), arguments=jsonable(arguments), job=job)
             session.add(run)
             session.flush()
             return run.id
 
-    def finish(self, run_id: int, stats: dict[str, Any]) -> None:
-        """Record the end of a run: its final stats and the counts of what it added."""
+    def finish(
+        self, run_id: int, stats: dict[str, Any], status: str = "finished", problems: dict[str, Any] | None = None
+    ) -> None:
+        """Record the end of a run: how it ended (one of ``RUN_STATUSES``), what it could not do,
+        its final stats and the counts of what it added."""
+        if status not in RUN_STATUSES:
+            raise ValueError(f"unknown run status {status!r}; expected one of {', '.join(RUN_STATUSES)}")
         with self.db.sessions.begin() as session:
             session.execute(
                 update(CrawlRun)
                 .where(CrawlRun.id == run_id)
                 .values(
                     finished_at=now(),
+                    status=status,
+                    problems=jsonable(problems or {}),
                     stats=jsonable(stats),
                     reports_added=_count(session, Report.crawl_run_id == run_id),
                     sources_added=_count(session, Source.crawl_run_id == run_id),
@@ -117,10 +127,12 @@ class Runs:
         reports_found: int,
         pages_fetched: int,
         failure_class: str | None,
+        complete: bool = True,
     ) -> None:
         """Record how a portal fared in a run; a second call for the same run and portal replaces the row.
 
-        ``failure_class`` is None for a working portal, else one of ``FAILURE_CLASSES``.
+        ``failure_class`` is None for a working portal, else one of ``FAILURE_CLASSES``;
+        ``complete`` says the walk reached every report (nothing left unstored, uncaptured or unread).
         """
         if failure_class is not None and failure_class not in FAILURE_CLASSES:
             raise ValueError(
@@ -132,6 +144,7 @@ class Runs:
             "pages_fetched": pages_fetched,
             "failure_class": failure_class,
             "checked_at": now(),
+            "complete": complete,
         }
         stmt = self.db.insert(PortalHealth.__table__).values(crawl_run_id=run_id, division_code=division_code, **values)
         stmt = stmt.on_conflict_do_update(
@@ -140,6 +153,29 @@ class Runs:
         )
         with self.db.sessions.begin() as session:
             session.execute(stmt)
+
+    def start_job(self, name: str, arguments: dict[str, Any]) -> None:
+        """Record a distributed job (once: its workers all call this as they start)."""
+        stmt = self.db.insert(CrawlJob.__table__).values(
+            name=name, arguments=jsonable(arguments), started_at=now(), rebuilds=0
+        )
+        with self.db.sessions.begin() as session:
+            session.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
+
+    def job(self, name: str) -> CrawlJob | None:
+        """The distributed job ``name``, or None."""
+        with self.db.sessions() as session:
+            return session.get(CrawlJob, name)
+
+    def job_rebuilt(self, name: str) -> None:
+        """Count a rebuild of the job's queue (Redis lost it)."""
+        with self.db.sessions.begin() as session:
+            session.execute(update(CrawlJob).where(CrawlJob.name == name).values(rebuilds=CrawlJob.rebuilds + 1))
+
+    def finish_job(self, name: str) -> None:
+        """Record that the job's last worker closed."""
+        with self.db.sessions.begin() as session:
+            session.execute(update(CrawlJob).where(CrawlJob.name == name).values(finished_at=now()))
 
     def column_hints(self, division_codes: Iterable[str]) -> dict[str, str]:
         """Per division, the column URL of its most recent run that found reports there (one query)."""

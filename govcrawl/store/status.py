@@ -56,7 +56,9 @@ UNIDENTIFIED = "unidentified"
 class RunSummary:
     """One crawl run: when, with what arguments, and counts by outcome.
 
-    ``state`` is ``finished``, ``running`` or ``crashed``; ``duration_s`` runs to the end, to now
+    ``state`` is how it ended (``finished``, ``degraded``, ``interrupted``, ``failed``: see
+    ``crawl_runs.status``), or ``running`` or ``crashed`` while it has no end; ``problems`` counts
+    what it could not do, with the ``exit_code`` it exited with; ``duration_s`` runs to the end, to now
     while running, or to the last capture of a crashed run. ``portals`` counts the run's health
     records by outcome (``ok`` or the failure class); ``errors`` the run's ``fetch_errors`` by
     stage. ``pages`` is Scrapy's response count (the capture count while unfinished) and
@@ -76,6 +78,12 @@ class RunSummary:
     sources_new: int
     portals: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
+    problems: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def clean(self) -> bool:
+        """The run ended as it should: finished, nothing lost or skipped."""
+        return self.state == "finished"
 
 
 @dataclass(frozen=True)
@@ -224,7 +232,7 @@ def run_summaries(session: Session, ids: Sequence[int], now: datetime, stale_aft
         if run.finished_at is not None:
             stats = run.stats or {}
             finished = _aware(run.finished_at)
-            state, last, end = "finished", finished, finished
+            state, last, end = run.status or "finished", finished, finished
             # Responses the HTTP cache served from the archive pass Scrapy's downloader stats too: not pages fetched.
             pages = int(stats.get("downloader/response_count", 0)) - int(stats.get("httpcache/hit", 0))
             reports_new, sources_new = run.reports_added or 0, run.sources_added or 0
@@ -250,6 +258,7 @@ def run_summaries(session: Session, ids: Sequence[int], now: datetime, stale_aft
                 sources_new=sources_new,
                 portals=portals.get(run_id, {}),
                 errors=errors.get(run_id, {}),
+                problems=dict(run.problems or {}),
             )
         )
     return out
