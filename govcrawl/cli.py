@@ -106,6 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--warc-only", action="store_true", help="read raw bytes from the WARC files only, never from blobs"
     )
 
+    verify = command(
+        "verify", _run_verify,
+        "check that every report has its raw capture and every WARC record its index row; exits 12 if not",
+    )
+    verify.add_argument("--repair", action="store_true", help="mend what can be mended (see govcrawl/verify.py)")
+    verify.add_argument("--warc-dir", type=Path, help="the WARC root (default GOVCRAWL_WARC_DIR or data/warc)")
+    verify.add_argument("--no-scan", action="store_true", help="skip reading every WARC file for unindexed records")
+
     parse = command("parse", _run_parse, "extract, identify and parse a local PDF/DOCX/DOC/HTML/TXT file")
     parse.add_argument("file", type=Path)
     parse.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
@@ -235,6 +243,27 @@ def _run_reparse(args: argparse.Namespace) -> None:
         f"versions re-parsed: {counts['updated']} updated, {counts['unchanged']} unchanged, {counts['error']} errors;"
         f" raw bytes from WARC: {sources['warc']}, from blobs: {sources['blob']}"
     )
+
+
+def _run_verify(args: argparse.Namespace) -> int:
+    from govcrawl.settings import GOVCRAWL_WARC_DIR
+    from govcrawl.store.warc import warc_root
+    from govcrawl.verify import verify
+
+    root = args.warc_dir or Path(GOVCRAWL_WARC_DIR or warc_root())
+    with _open_archive(args) as archive:
+        found = verify(archive, root, repair=args.repair, scan_warcs=not args.no_scan)
+    print(
+        f"sources without a capture: {len(found.sources_without_capture)}; unreadable captures: "
+        f"{len(found.unreadable_captures)}; unindexed WARC records: {len(found.orphan_records)}"
+    )
+    if found.repaired:
+        print("repaired: " + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in found.repaired.items()))
+    if found.remaining:
+        hint = "" if args.repair else " (--repair mends what it can)"
+        print(f"govcrawl: {found.remaining} problem(s) remain{hint}", file=sys.stderr)
+        return ExitCode.INCONSISTENT
+    return ExitCode.OK
 
 
 def _run_datasette_metadata(args: argparse.Namespace) -> None:

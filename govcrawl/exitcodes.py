@@ -29,6 +29,8 @@ class ExitCode(IntEnum):
     INTERNAL = 10
     #: A distributed job lost its queue (Redis restarted) and could not rebuild it.
     QUEUE_LOST = 11
+    #: ``verify``: the archive has reports without captures, unreadable captures or unindexed records.
+    INCONSISTENT = 12
 
 
 #: Of several problems in one run, the exit code says the gravest.

@@ -107,8 +107,12 @@ class WarcWriter:
         fetched_at: datetime | None = None,
         rendered: bool = False,
         refers_to: Capture | None = None,
+        extra_headers: dict[str, str] | None = None,
     ) -> CaptureRecord:
-        """Write one exchange; a revisit record (no body) when ``refers_to`` holds the same bytes."""
+        """Write one exchange; a revisit record (no body) when ``refers_to`` holds the same bytes.
+
+        ``extra_headers`` are WARC headers of the response record (``WARC-Govcrawl-…``).
+        """
         writer = self._open()
         fetched_at = fetched_at or datetime.now(UTC)
         date = _warc_date(fetched_at)
@@ -120,7 +124,7 @@ class WarcWriter:
             response_headers + [("Content-Length", str(len(body)))],
             protocol="HTTP/1.1",
         )
-        extra = {"WARC-Date": date}
+        extra = {"WARC-Date": date, **(extra_headers or {})}
         if rendered:
             extra["WARC-Govcrawl-Rendered"] = "chromium"
         if refers_to is not None:
