@@ -3,7 +3,9 @@
 One worker is ``scrapy crawl county`` run here, with the project's settings whether or not a
 ``scrapy.cfg`` is around (an installed wheel has none). Several share one job's queue in Redis
 (:mod:`govcrawl.distributed`): each is a ``govcrawl crawl`` process of its own; the job's keys are
-removed when all are done. Either way the exit code is the run's outcome (:mod:`govcrawl.exitcodes`).
+removed when all are done. Either way the exit code is the run's outcome (:mod:`govcrawl.exitcodes`):
+11 when the workers lost Redis for longer than ``GOVCRAWL_REDIS_RETRY_SECONDS``, the job unfinished
+(running it again with the same ``--job`` completes it).
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ def crawl_workers(
 ) -> int:
     """Start ``workers`` crawl processes of one distributed job, wait for all, remove the job's keys;
     the worst exit code. ``job`` names the job (default: random): reusing a name resumes it."""
+    import redis
+
     from govcrawl.distributed import clear_job
 
     redis_url = redis_url or os.environ.get("GOVCRAWL_REDIS_URL") or DEFAULT_REDIS_URL
@@ -62,5 +66,8 @@ def crawl_workers(
         command += ["-s", f"{name}={value}"]
     procs = [subprocess.Popen(command, env=env) for _ in range(workers)]
     codes = [p.wait() for p in procs]
-    clear_job(redis_url, job)
+    try:
+        clear_job(redis_url, job)
+    except redis.exceptions.ConnectionError as exc:  # the workers said so already (exit 11)
+        print(f"govcrawl: the keys of job {job} are left in Redis, unreachable: {exc}", file=sys.stderr)
     return max(codes)

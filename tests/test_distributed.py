@@ -1,16 +1,24 @@
-"""Distributed mode: workers sharing a Redis queue and a PostgreSQL archive, on the replica web."""
+"""Distributed mode: workers sharing a Redis queue and a PostgreSQL archive, on the replica web.
+
+The fault tests run their own Redis (no persistence, as in production), which they kill and start
+again on the same port: a restart loses every key of the job.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +28,8 @@ from sqlalchemy import create_engine, text
 from conftest import _fresh_postgres
 from govcrawl.config import PROJECT_ROOT
 from govcrawl.distributed import clear_job, job_prefix
+from govcrawl.store import upgrade
+from replica.generate import generated_web
 from replica.harness import archived_reports, crawl_command, crawl_env, write_seeds
 from replica.scorecard import score
 from replica.server import ReplicaServer
@@ -27,6 +37,10 @@ from replica.server import ReplicaServer
 pytestmark = [pytest.mark.crawl, pytest.mark.postgres]
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
+#: The log lines of a rebuild, of an outage waited out, and of a stop (``govcrawl.distributed``).
+REBUILT = re.compile(r"Redis lost job \S+'s queue \(restarted\?\): rebuilt it")
+WAITED = re.compile(r"Redis is back after")
+STOPPED = re.compile(r"CRITICAL: stopping the crawl: Redis unreachable for")
 
 
 @pytest.fixture
@@ -48,12 +62,63 @@ def replica() -> Iterator[ReplicaServer]:
         yield server
 
 
-def _worker(replica: ReplicaServer, seeds: Path, db: str, job: str, log: Path, *extra: str) -> subprocess.Popen:
-    env = crawl_env(replica.proxy_url, db)
-    env.update(GOVCRAWL_REDIS_URL=REDIS_URL, GOVCRAWL_JOB=job, GOVCRAWL_LEASE_TTL="3")
+class PrivateRedis:
+    """A ``redis-server`` of the test's own on a free port of 127.0.0.1, without persistence: a
+    restart (:meth:`kill`, then :meth:`start`) comes back empty."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Start the server and wait until it answers."""
+        with (self.directory / "redis.log").open("a") as log:
+            self.proc = subprocess.Popen(
+                ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no",
+                 "--dir", str(self.directory), "--daemonize", "no"],
+                stdout=log, stderr=subprocess.STDOUT,
+            )
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.exceptions.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def kill(self) -> None:
+        """Kill the server as a crash would (SIGKILL): every key is gone."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def private_redis(tmp_path) -> Iterator[PrivateRedis]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("no redis-server")
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.kill()
+
+
+def _worker(
+    replica: ReplicaServer, seeds: Path, db: str, job: str, log: Path, *extra: str,
+    redis_url: str = REDIS_URL, env: dict[str, str] | None = None,
+) -> subprocess.Popen:
+    environment = crawl_env(replica.proxy_url, db)
+    environment.update(GOVCRAWL_REDIS_URL=redis_url, GOVCRAWL_JOB=job, GOVCRAWL_LEASE_TTL="3", **(env or {}))
     command = crawl_command(seeds, *extra)
     return subprocess.Popen(
-        command, cwd=PROJECT_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
+        command, cwd=PROJECT_ROOT, env=environment, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
     )
 
 
@@ -137,3 +202,168 @@ def test_govcrawl_crawl_with_workers_runs_one_job(replica, redis_job, tmp_path) 
         assert card.perfect, (card.missing, card.extra, card.split_duplicates)
         assert len(_runs(db)) == 2  # two workers, one run each
     assert list(redis.Redis.from_url(REDIS_URL).scan_iter(f"{job_prefix(redis_job)}:*")) == []  # the job cleaned up
+
+
+def test_the_archive_extension_does_not_bring_the_coordinator_along() -> None:
+    # The coordinator imports the archive extension, which imports pooled_health: no import circle.
+    code = "import sys, govcrawl.extensions.archive; print('govcrawl.extensions.coordinator' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
+# -- Redis faults: a restart mid-job, an outage past the bound ------------------------------------------
+
+#: Every tenth portal of the generated web (30 portals), served slowly enough that a job lasts a while.
+SLOW_SAMPLE = range(0, 300, 10)
+SLOW_LATENCY = 0.2
+#: Seconds Redis stays down in the restart test: shorter than the bound (default 60 s).
+OUTAGE_SECONDS = 2.0
+
+
+def _scalar(db: str, sql: str, **params: object) -> object:
+    engine = create_engine(db)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(sql), params).scalar()
+    finally:
+        engine.dispose()
+
+
+def _column(db: str, sql: str) -> list:
+    engine = create_engine(db)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(text(sql)).scalars())
+    finally:
+        engine.dispose()
+
+
+def _job_row(db: str, job: str) -> dict:
+    engine = create_engine(db)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(text("select rebuilds, finished_at from crawl_jobs where name = :job"), {"job": job}).one()
+    finally:
+        engine.dispose()
+    return {"rebuilds": row.rebuilds, "finished_at": row.finished_at}
+
+
+def _wait_for_reports(db: str, count: int, workers: list[subprocess.Popen], timeout: float = 240) -> int:
+    """Wait until the archive holds ``count`` reports (while the workers run); how many it holds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        held = int(_scalar(db, "select count(*) from reports"))
+        if held >= count:
+            return held
+        assert all(w.poll() is None for w in workers), "a worker ended before the fault"
+        time.sleep(0.2)
+    raise AssertionError(f"fewer than {count} reports after {timeout} s")
+
+
+def _stop(workers: list[subprocess.Popen]) -> None:
+    for worker in workers:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+
+
+def _seconds_between(log: Path, first: str, then: str) -> float:
+    """Seconds from the first log line with ``first`` to the first with ``then``."""
+    times: dict[str, datetime] = {}
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        for mark in (first, then):
+            if mark in line:
+                times.setdefault(mark, datetime.strptime(line[:19], "%Y-%m-%d %H:%M:%S"))
+    return (times[then] - times[first]).total_seconds()
+
+
+def _lines(logs: list[Path], pattern: re.Pattern) -> list[int]:
+    return [len(pattern.findall(log.read_text(encoding="utf-8", errors="replace"))) for log in logs]
+
+
+def test_a_redis_restart_mid_job_rebuilds_the_queue_and_loses_no_report(private_redis, tmp_path) -> None:
+    job = f"test-{secrets.token_hex(4)}"
+    with ReplicaServer(web=generated_web(sample=SLOW_SAMPLE), latency=SLOW_LATENCY) as replica, _fresh_postgres() as db:
+        seeds = write_seeds(replica, tmp_path / "seeds.csv")
+        upgrade(db)  # the workers would: migrated first, the archive can be counted from the start
+        truth = replica.truth()
+        expected = truth["distinct_reports"]
+        logs = [tmp_path / f"w{i}.log" for i in range(2)]
+        start = time.monotonic()
+        workers = [_worker(replica, seeds, db, job, log, redis_url=private_redis.url) for log in logs]
+        try:
+            # Restart Redis when a third or more of the reports are in, after an outage of a few
+            # seconds that the workers wait out.
+            before = _wait_for_reports(db, expected // 3, workers)
+            private_redis.kill()
+            time.sleep(OUTAGE_SECONDS)
+            private_redis.start()
+            restarted_at = time.monotonic() - start
+            codes = [w.wait(timeout=400) for w in workers]
+        finally:
+            _stop(workers)
+        wall = time.monotonic() - start
+        card = score(truth, archived_reports(db))
+        row = _job_row(db, job)
+    print(f"\nrestart: {before}/{expected} reports archived at {restarted_at:.1f} s; after: {card.archived_reports} "
+          f"(recall {card.recall:.1%}); exit {codes}; rebuilds {row['rebuilds']}; wall {wall:.1f} s")
+    assert codes == [0, 0]
+    assert card.perfect, (card.missing, card.extra, card.split_duplicates)
+    assert row["rebuilds"] >= 1 and row["finished_at"] is not None
+    # One worker rebuilt the queue each time, with one line; the other kept going.
+    assert sum(_lines(logs, REBUILT)) == row["rebuilds"]
+    assert sum(_lines(logs, WAITED)) >= 1  # the outage was waited out, not taken for the end of the job
+
+
+def test_redis_gone_past_the_bound_stops_the_workers_and_the_job_run_again_completes(private_redis, tmp_path) -> None:
+    job, bound = f"test-{secrets.token_hex(4)}", 5
+    env = {"GOVCRAWL_REDIS_RETRY_SECONDS": str(bound)}
+    with ReplicaServer(web=generated_web(sample=SLOW_SAMPLE), latency=SLOW_LATENCY) as replica, _fresh_postgres() as db:
+        seeds = write_seeds(replica, tmp_path / "seeds.csv")
+        upgrade(db)  # the workers would: migrated first, the archive can be counted from the start
+        truth = replica.truth()
+        expected = truth["distinct_reports"]
+        logs = [tmp_path / f"w{i}.log" for i in range(2)]
+        start = time.monotonic()
+        workers = [_worker(replica, seeds, db, job, log, redis_url=private_redis.url, env=env) for log in logs]
+        try:
+            before = _wait_for_reports(db, expected // 3, workers)
+            private_redis.kill()
+            gone = time.monotonic()
+            codes = [w.wait(timeout=bound + 60) for w in workers]
+            stopped_in = time.monotonic() - gone
+        finally:
+            _stop(workers)
+        after = int(_scalar(db, "select count(*) from reports"))
+        assert _job_row(db, job)["finished_at"] is None
+        # Redis back (empty): the same job run again (govcrawl crawl --workers 2) completes the archive.
+        private_redis.start()
+        rerun_start = time.monotonic()
+        rerun = subprocess.run(
+            [sys.executable, "-m", "govcrawl", "crawl", "--workers", "2", "--redis", private_redis.url, "--job", job,
+             "--seeds", str(seeds), "-s", "GOVCRAWL_LEASE_TTL=3"],
+            cwd=PROJECT_ROOT, env=crawl_env(replica.proxy_url, db), capture_output=True, text=True, timeout=400,
+        )
+        rerun_wall = time.monotonic() - rerun_start
+        card = score(truth, archived_reports(db))
+        row = _job_row(db, job)
+        statuses = _column(db, "select status from crawl_runs order by status")
+        health = _health(db)
+    print(f"\nRedis gone at {before}/{expected} reports ({gone - start:.1f} s in); workers exit {codes} "
+          f"{stopped_in:.1f} s later with {after} reports; re-run: exit {rerun.returncode}, {card.archived_reports} reports "
+          f"(recall {card.recall:.1%}) in {rerun_wall:.1f} s")
+    assert codes == [11, 11]
+    assert _lines(logs, STOPPED) == [1, 1]  # one clear line each
+    # Each worker stops at the bound (log times are to the second), then finishes and stores what it
+    # has in hand (a few seconds on this machine), then exits.
+    for log in logs:
+        waited = _seconds_between(log, "Redis is unreachable", "stopping the crawl")
+        assert bound - 1 <= waited <= bound + 2, (log.name, waited)
+    assert stopped_in <= bound + 30
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert card.perfect, (card.missing, card.extra, card.split_duplicates)
+    # The run again seeded the queue from its start: no rebuild needed, the job finished.
+    assert row["rebuilds"] == 0 and row["finished_at"] is not None
+    # The stopped runs failed and recorded no portal health (no walk to count); the job run again did, once.
+    assert statuses == ["failed", "failed", "finished", "finished"]
+    assert len(health) == len({p["division_code"] for p in truth["portals"]})

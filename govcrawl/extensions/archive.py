@@ -37,7 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet import task
 
 from govcrawl.config import database_url
-from govcrawl.distributed import pooled_health
+from govcrawl.distributed.health import pooled_health
 from govcrawl.exitcodes import ExitCode, gravest
 from govcrawl.incremental import IncrementalState
 from govcrawl.store import Archive, upgrade
@@ -268,7 +268,11 @@ class ArchiveExtension:
             self.problems["spooled"] += 1
 
     def _record_health(self, spider: Spider, interrupted: bool) -> None:
+        """Each portal's health row. A run cut short (a signal, or the crawl stopping itself) records
+        only the portals it found reports on, none of them complete: of the others it cannot tell a
+        portal that yields nothing from one it never got to, and their last state stands."""
         assert self.run_id is not None
+        cut_short = interrupted or self.stop_reason is not None
         runs: list[Any] = spider.portal_health() if hasattr(spider, "portal_health") else []
         # Distributed, each worker saw part of each portal: the job records one pooled row per portal.
         pooled = pooled_health(self.crawler, runs)
@@ -277,12 +281,14 @@ class ArchiveExtension:
         for run in pooled:
             code = run.portal.division_code
             failure = run.failure_class()
+            if cut_short and failure is not None:
+                continue
             if failure in ("no_column", "empty_column"):
                 self._end_write(
                     "runs.record_error", run_id=self.run_id, url=run.portal.portal_url, portal_code=code,
                     stage="discover", kind=failure, message=f"{failure}: no 年报 reports found from the homepage",
                 )
-            complete = not (interrupted or run.cut_short or code in self.incomplete)
+            complete = not (cut_short or run.cut_short or code in self.incomplete)
             self._end_write(
                 "runs.record_health", self.run_id, code, column_url=run.column_url, reports_found=run.reports,
                 pages_fetched=run.pages, failure_class=failure, complete=complete,
