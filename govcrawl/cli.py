@@ -117,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     parse = command("parse", _run_parse, "extract, identify and parse a local PDF/DOCX/DOC/HTML/TXT file")
     parse.add_argument("file", type=Path)
     parse.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+
+    command(
+        "doctor", _run_doctor,
+        "check that every optional component (parsers, LibreOffice, Chromium, …) imports or runs; exits 10 if not",
+    )
     return parser
 
 
@@ -225,20 +230,26 @@ def _run_status(args: argparse.Namespace) -> None:
 
 
 def _run_reparse(args: argparse.Namespace) -> None:
+    from govcrawl.extract.errors import InternalError
     from govcrawl.reparse import reparse
 
     counts = {"updated": 0, "unchanged": 0, "error": 0}
     sources = {"warc": 0, "blob": 0}
     with _open_archive(args) as archive:
-        for outcome in reparse(archive, report_ids=args.report, warc_only=args.warc_only):
-            counts[outcome.status] += 1
-            if outcome.raw_from:
-                sources[outcome.raw_from] += 1
-            if outcome.status == "error":
-                print(
-                    f"govcrawl: report {outcome.report_id} version {outcome.version_id}: {outcome.message}",
-                    file=sys.stderr,
-                )
+        try:
+            for outcome in reparse(archive, report_ids=args.report, warc_only=args.warc_only):
+                counts[outcome.status] += 1
+                if outcome.raw_from:
+                    sources[outcome.raw_from] += 1
+                if outcome.status == "error":
+                    print(
+                        f"govcrawl: report {outcome.report_id} version {outcome.version_id}: {outcome.message}",
+                        file=sys.stderr,
+                    )
+        except InternalError as exc:  # every later document would fail the same way: stop, say why
+            raise CliError(
+                ExitCode.INTERNAL, f"re-parsing stopped: {exc.one_line()} (govcrawl doctor)"
+            ) from exc
     print(
         f"versions re-parsed: {counts['updated']} updated, {counts['unchanged']} unchanged, {counts['error']} errors;"
         f" raw bytes from WARC: {sources['warc']}, from blobs: {sources['blob']}"
@@ -286,12 +297,16 @@ def _run_parse(args: argparse.Namespace) -> None:
         raise CliError(ExitCode.USAGE, f"no such file: {path}")
     # Imported here, so that `db` and `export` never load the parsing stack.
     from govcrawl.extract import default_max_bytes
+    from govcrawl.extract.errors import InternalError
     from govcrawl.process import process
     from govcrawl.records import Capture
 
     if path.stat().st_size > default_max_bytes():
         raise CliError(ExitCode.BAD_FILE, f"cannot extract {path}: too_large: over {default_max_bytes()} bytes")
-    done = process(Capture.of_bytes(path.read_bytes()), require_report=False, hint=path.suffix)
+    try:
+        done = process(Capture.of_bytes(path.read_bytes()), require_report=False, hint=path.suffix)
+    except InternalError as exc:  # ours, not the file's: a missing library or program
+        raise CliError(ExitCode.INTERNAL, f"cannot read {path}: {exc.one_line()} (govcrawl doctor)") from exc
     if done.failure is not None:
         failure = done.failure
         if failure.kind == "unsupported":
@@ -332,6 +347,19 @@ def _summary(result: dict) -> str:
     ]
     lines += [f"warning:   {w}" for w in result["warnings"]]
     return "\n".join(lines)
+
+
+def _run_doctor(args: argparse.Namespace) -> None:
+    from govcrawl.components import components
+    from govcrawl.doctor import describe, diagnose
+
+    chosen = components()
+    results = diagnose(chosen)
+    sys.stdout.reconfigure(encoding="utf-8")
+    print("\n".join(describe(chosen, results)))
+    missing = [r.name for r in results if not r.ok]
+    if missing:
+        raise CliError(ExitCode.INTERNAL, f"{len(missing)} of {len(chosen)} components missing: {', '.join(missing)}")
 
 
 @contextmanager

@@ -27,7 +27,7 @@ class ExitCode(IntEnum):
     CAPTURE_ERRORS = 9
     #: An internal failure stopped the crawl: a missing library, a programming error.
     INTERNAL = 10
-    #: A distributed job lost its queue (Redis restarted) and could not rebuild it.
+    #: A distributed job's Redis stayed unreachable past ``GOVCRAWL_REDIS_RETRY_SECONDS``.
     QUEUE_LOST = 11
     #: ``verify``: the archive has reports without captures, unreadable captures or unindexed records.
     INCONSISTENT = 12

@@ -80,11 +80,15 @@ def process(
     while reading anything goes on to the parse (``govcrawl parse``, re-parsing). ``hint`` is a
     file extension for type sniffing where the URL has none; ``extract_fn`` replaces the killable
     worker (benchmarks time extraction in their own process).
+
+    Only what the document causes becomes a ``failure``: an extraction fault of ours
+    (:class:`govcrawl.extract.InternalError`: a missing module or program, a bug, no memory) is
+    raised, so that the crawl stops instead of filing every document as bad.
     """
     out = Processed(capture)
     try:
         raw = extract_fn(capture.body, url=capture.final_url, content_type=capture.content_type, hint=hint)
-    except ExtractionError as exc:
+    except ExtractionError as exc:  # never InternalError: it is no ExtractionError, and escapes on purpose
         out.failure = Failure("extract", exc.kind, exc.message)
         return out
     if raw.needs_ocr:

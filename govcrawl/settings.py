@@ -115,8 +115,13 @@ PLAYWRIGHT_ABORT_REQUEST = _skip_heavy_resources
 # request and closes it after the last item; the capture, the cache and the store pipeline use it.
 EXTENSIONS = {
     "govcrawl.extensions.archive.ArchiveExtension": 100,
+    "govcrawl.extensions.preflight.Preflight": 110,
     "govcrawl.extensions.progress.Progress": 500,
 }
+# After the archive has opened the run, the components the crawl will use are checked (parsers in
+# the extraction worker, LibreOffice, Chromium…): one missing, the crawl stops before its first
+# request with internal_error (exit 10). "0" skips the check (govcrawl.extensions.preflight).
+GOVCRAWL_PREFLIGHT = os.environ.get("GOVCRAWL_PREFLIGHT", "1")
 GOVCRAWL_PROGRESS_INTERVAL = float(os.environ.get("GOVCRAWL_PROGRESS_INTERVAL", "30"))
 
 # Every request passes the scope guard first (robots.txt included), then the HTTP cache over the
@@ -167,7 +172,9 @@ GOVCRAWL_DATABASE_URL = os.environ.get("GOVCRAWL_DATABASE_URL")
 GOVCRAWL_STORE_RETRY_SECONDS = float(os.environ.get("GOVCRAWL_STORE_RETRY_SECONDS", "120"))
 GOVCRAWL_SQLITE_BUSY_TIMEOUT = float(os.environ.get("GOVCRAWL_SQLITE_BUSY_TIMEOUT", "30"))
 
-# Distributed mode (govcrawl/distributed.py): a shared queue and duplicate filter in Redis.
+# Distributed mode (govcrawl/distributed/): a shared queue and duplicate filter in Redis. Seconds a
+# worker's heartbeat lives unrenewed (then its leases go back to the queue); seconds Redis calls are
+# retried while Redis is away before the worker stops with queue_lost (exit 11).
 GOVCRAWL_REDIS_URL = os.environ.get("GOVCRAWL_REDIS_URL") or None
 GOVCRAWL_JOB = os.environ.get("GOVCRAWL_JOB", "default")
 if GOVCRAWL_REDIS_URL:
@@ -177,6 +184,7 @@ if GOVCRAWL_REDIS_URL:
     EXTENSIONS = {**EXTENSIONS, **_distributed.pop("EXTENSIONS")}
     globals().update(_distributed)
     GOVCRAWL_LEASE_TTL = int(os.environ.get("GOVCRAWL_LEASE_TTL", "10"))
+    GOVCRAWL_REDIS_RETRY_SECONDS = float(os.environ.get("GOVCRAWL_REDIS_RETRY_SECONDS", "60"))
 
 LOG_LEVEL = os.environ.get("GOVCRAWL_LOG_LEVEL", "INFO")
 FEED_EXPORT_ENCODING = "utf-8"

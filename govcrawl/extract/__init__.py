@@ -2,7 +2,9 @@
 
 :func:`extract` sniffs the real type from the bytes (servers mislabel attachments, and many
 ``.doc`` links are HTML or RTF in disguise), dispatches to the format's extractor and unwraps
-aggregator copies. Bad input raises :class:`ExtractionError` and nothing else.
+aggregator copies. Bad input raises :class:`ExtractionError` and nothing else; a fault of ours
+(a missing module or program, a bug, no memory) raises :class:`InternalError`, which no caller
+files as a bad document (the rule between the two: :mod:`govcrawl.extract.errors`).
 
 Every extraction runs in a killable worker process (:mod:`govcrawl.extract.worker`) under a
 per-document time limit, so a file that makes a parser hang costs the crawl that limit and no
@@ -22,9 +24,9 @@ from typing import Literal
 
 from govcrawl.document import Document
 from govcrawl.extract.aggregator import unwrap_aggregator
-from govcrawl.extract.errors import ExtractionError
+from govcrawl.extract.errors import ExtractionError, InternalError, classify
 
-__all__ = ["ExtractionError", "extract", "extract_file", "extract_local", "sniff_format"]
+__all__ = ["ExtractionError", "InternalError", "extract", "extract_file", "extract_local", "sniff_format"]
 
 #: Size cap for one file when ``GOVCRAWL_MAX_DOCUMENT_BYTES`` is unset: Scrapy's DOWNLOAD_MAXSIZE.
 MAX_BYTES = 50 * 1024 * 1024
@@ -178,7 +180,10 @@ def extract_local(
     hint: str = "",
     convert_timeout: float | None = None,
 ) -> Document:
-    """:func:`extract` in this process, without a time limit (LibreOffice aside: ``convert_timeout``)."""
+    """:func:`extract` in this process, without a time limit (LibreOffice aside: ``convert_timeout``).
+
+    Raises :class:`ExtractionError` for the document's faults, :class:`InternalError` for ours.
+    """
     _check_size(body, default_max_bytes() if max_bytes is None else max_bytes)
     hint = _hint(url, hint)
     if convert_timeout is None:
@@ -187,10 +192,10 @@ def extract_local(
     try:
         fmt = sniff_format(body, content_type, hint)
         doc = _dispatch(fmt, body, url, content_type, hint, convert_timeout)
-    except ExtractionError:
+    except (ExtractionError, InternalError):
         raise
-    except Exception as exc:  # a parser tripping over hostile bytes must not escape as anything else
-        raise ExtractionError("corrupt", f"{fmt} extraction failed: {exc!r}") from exc
+    except Exception as exc:  # a parser tripping over hostile bytes, or our own fault: classify tells which
+        raise classify(exc, f"{fmt} extraction failed") from exc
     if not doc.blocks and not doc.title and not doc.attachments and not doc.needs_ocr:
         raise ExtractionError("empty", f"{fmt} file holds no text")
     return doc
@@ -211,6 +216,8 @@ def extract(
     :class:`ExtractionError` (kind "empty", "unsupported", "corrupt", "truncated", "encrypted",
     "too_large", "zip_bomb", "timeout", "converter", "mojibake" or "crashed") for input that yields
     no document; never anything else for bad bytes. A scan comes back with ``needs_ocr`` set.
+    Raises :class:`InternalError`, the worker's original exception type, message and innermost frames
+    kept, when extraction failed through a fault of ours rather than the document's.
     """
     from govcrawl.extract.worker import default_pool
 
@@ -225,10 +232,7 @@ def extract(
         hint=hint,
         convert_timeout=timeout * _CONVERT_SHARE,
     )
-    answer = default_pool().run(request, timeout)
-    if answer[0] == "ok":
-        return answer[1]
-    raise ExtractionError(answer[1], answer[2])
+    return default_pool().extract(request, timeout)
 
 
 def extract_file(

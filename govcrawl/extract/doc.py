@@ -20,7 +20,7 @@ from pathlib import Path
 
 from govcrawl.document import Document
 from govcrawl.extract.docx import extract_docx
-from govcrawl.extract.errors import ExtractionError
+from govcrawl.extract.errors import ExtractionError, InternalError
 from govcrawl.extract.worker import LO_PROFILE_ENV
 
 #: Seconds a conversion may take.
@@ -41,8 +41,11 @@ def _profile_for(pid: int) -> Path:
 
 def _soffice() -> str:
     exe = shutil.which("soffice") or shutil.which("libreoffice")
-    if exe is None:
-        raise ExtractionError("converter", "LibreOffice (soffice) is not installed")
+    if exe is None:  # the machine's fault, not the document's: every DOC/WPS/RTF would fail alike
+        raise InternalError(
+            "MissingProgram",
+            "LibreOffice (soffice) is not installed, it converts DOC/WPS/RTF: apt-get install libreoffice-writer-nogui",
+        )
     return exe
 
 
@@ -71,7 +74,8 @@ def convert_with_libreoffice(
     """Convert a file with headless LibreOffice and return the converted bytes.
 
     Raises ``ExtractionError`` "timeout" when soffice runs past ``timeout`` (its whole process
-    group is killed) and "converter" when it writes no output.
+    group is killed) and "converter" when it writes no output; ``InternalError`` when there is no
+    soffice to run.
     """
     exe = _soffice()
     profile = _profile_for(os.getpid())

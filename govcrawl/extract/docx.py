@@ -15,7 +15,7 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
 from govcrawl.document import Block, Cell, Document, Table
-from govcrawl.extract.errors import ExtractionError
+from govcrawl.extract.errors import ExtractionError, classify
 from govcrawl.extract.grid import collapse_redundant_lines, drop_lines
 from govcrawl.extract.textutil import join_wrapped, leading_title, squash_spaces
 
@@ -159,7 +159,7 @@ def extract_docx(body: bytes) -> Document:
         blocks = docx_blocks(document)
     except ExtractionError:
         raise
-    except Exception as exc:  # python-docx/lxml/zlib raise many types for broken parts
-        raise ExtractionError("corrupt", f"DOCX could not be parsed: {exc!r}") from exc
+    except Exception as exc:  # python-docx/lxml/zlib raise many types for broken parts; classify tells ours apart
+        raise classify(exc, "DOCX could not be parsed") from exc
     # Core properties are left out: converters and templates fill them with "Word Document" and the like.
     return Document(blocks=blocks, title=leading_title(blocks), source_format="docx")

@@ -19,7 +19,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from govcrawl.clean import is_page_number_line
 from govcrawl.document import Block, Cell, Document, Table
-from govcrawl.extract.errors import ExtractionError
+from govcrawl.extract.errors import ExtractionError, classify
 from govcrawl.extract.grid import collapse_redundant_lines
 from govcrawl.extract.textutil import join_wrapped, leading_title, squash_spaces
 
@@ -268,11 +268,11 @@ def extract_pdf(body: bytes) -> Document:
                 n_chars += len(page.chars)
                 pages.append(_page_items(page))
                 page.close()
-    except Exception as exc:  # pdfminer raises many unrelated types for broken files
+    except Exception as exc:  # pdfminer raises many unrelated types for broken files; classify tells ours apart
         cause = exc.args[0] if isinstance(exc, PdfminerException) and exc.args else exc
         if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
             raise ExtractionError("encrypted", f"PDF needs a password: {cause!r}") from exc
-        raise ExtractionError("corrupt", f"PDF could not be parsed: {exc!r}") from exc
+        raise classify(exc, "PDF could not be parsed") from exc
     if n_pages == 0:
         raise ExtractionError("corrupt", "PDF has no pages")
     doc = Document(source_format="pdf", pages=n_pages)

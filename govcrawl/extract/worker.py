@@ -10,7 +10,11 @@ document after a kill starts a fresh one.
 
 Requests and answers travel over the child's stdin and stdout as length-prefixed pickles (the
 child is our own process, never a peer). The child points its file descriptor 1 at stderr, so a
-library that prints cannot corrupt the channel.
+library that prints cannot corrupt the channel. A request is ``("extract", keyword arguments of
+extract_local)`` or ``("check", component names)`` (:mod:`govcrawl.components`, run where extraction
+runs: this interpreter, this environment); an answer is ``("ok", result)``, ``("error", kind,
+message)`` for the document's faults or ``("internal", type, message, trace)`` for ours
+(:mod:`govcrawl.extract.errors`), which the parent raises again as :class:`InternalError`.
 """
 
 from __future__ import annotations
@@ -29,9 +33,13 @@ import sys
 import tempfile
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from govcrawl.extract.errors import ExtractionError
+from govcrawl.extract.errors import ExtractionError, InternalError
+
+if TYPE_CHECKING:
+    from govcrawl.components import Result
+    from govcrawl.document import Document
 
 #: The LibreOffice profile directory the worker's conversions use (see ``govcrawl.extract.doc``).
 LO_PROFILE_ENV = "GOVCRAWL_LO_PROFILE"
@@ -40,10 +48,11 @@ _HEADER = struct.Struct("!Q")
 
 
 class ExtractionWorker:
-    """One child process running :func:`govcrawl.extract.extract_local` on request.
+    """One child process running :func:`govcrawl.extract.extract_local`, or component checks, on request.
 
     Thread-safe (requests are serialised). :meth:`run` returns the child's answer or raises
-    ``ExtractionError`` "timeout" (the child is killed) or "crashed" (the child died).
+    ``ExtractionError`` "timeout" (the child is killed) or "crashed" (the child was killed by a
+    signal), or ``InternalError`` when the child exited by itself (it could not start).
     """
 
     def __init__(self) -> None:
@@ -90,8 +99,8 @@ class ExtractionWorker:
             if stream is not None:
                 stream.close()
 
-    def run(self, request: dict[str, Any], timeout: float) -> Any:
-        """Send ``request`` (keyword arguments of ``extract_local``) and wait at most ``timeout`` s."""
+    def run(self, request: tuple[str, Any], timeout: float) -> tuple:
+        """Send ``request`` (see the module docstring) and wait at most ``timeout`` s for the answer."""
         with self._lock:
             proc = self._start()
             assert proc.stdin is not None and proc.stdout is not None
@@ -112,8 +121,34 @@ class ExtractionWorker:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     code = proc.wait(timeout=2)
                 self.kill()
+                if code is not None and code >= 0:
+                    # The interpreter ended by itself: an import failed as it started, or its loop broke.
+                    # A document that kills a parser gets the process killed by a signal (code < 0).
+                    raise InternalError(
+                        "WorkerExit",
+                        f"the extraction worker ({sys.executable} -m {__name__}) exited with status {code};"
+                        " its traceback is on stderr",
+                    ) from exc
                 raise ExtractionError("crashed", f"extraction process died (exit status {code})") from exc
             return pickle.loads(answer)
+
+    def extract(self, request: dict[str, Any], timeout: float) -> Document:
+        """``extract_local(**request)`` in the child: its document, or its error raised here again."""
+        answer = self.run(("extract", request), timeout)
+        if answer[0] == "ok":
+            return answer[1]
+        if answer[0] == "error":
+            raise ExtractionError(answer[1], answer[2])
+        # Not trusted with the next document: a MemoryError may have left it bloated.
+        self.kill()
+        raise InternalError(*answer[1:])
+
+    def check(self, names: list[str], timeout: float) -> list[Result]:
+        """Check the named components of :mod:`govcrawl.components` in the child, where extraction uses them."""
+        answer = self.run(("check", names), timeout)
+        if answer[0] != "ok":
+            raise InternalError(*answer[1:])
+        return answer[1]
 
 
 def _read_exactly(fd: int, size: int, deadline: float) -> bytes:
@@ -145,11 +180,11 @@ class WorkerPool:
         for worker in reversed(self.workers):
             self._idle.put(worker)
 
-    def run(self, request: dict[str, Any], timeout: float) -> Any:
-        """:meth:`ExtractionWorker.run` on an idle worker (waiting for one when all are busy)."""
+    def extract(self, request: dict[str, Any], timeout: float) -> Document:
+        """:meth:`ExtractionWorker.extract` on an idle worker (waiting for one when all are busy)."""
         worker = self._idle.get()
         try:
-            return worker.run(request, timeout)
+            return worker.extract(request, timeout)
         finally:
             self._idle.put(worker)
 
@@ -188,10 +223,25 @@ def default_worker() -> ExtractionWorker:
     return default_pool().workers[0]
 
 
-def _serve() -> None:
-    """The child's loop: read a request, extract in-process, answer; until stdin closes."""
-    from govcrawl.extract import extract_local
+def _answer(op: str, payload: Any) -> tuple:
+    """The child's answer to one request (see the module docstring)."""
+    try:
+        if op == "check":
+            from govcrawl.components import check_named
 
+            return ("ok", check_named(payload))
+        from govcrawl.extract import extract_local
+
+        return ("ok", extract_local(**payload))
+    except ExtractionError as exc:
+        return ("error", exc.kind, exc.message)
+    except Exception as exc:  # InternalError, or a failure outside extract_local's classification: ours
+        internal = exc if isinstance(exc, InternalError) else InternalError.of(exc)
+        return ("internal", internal.type_name, internal.message, internal.trace)
+
+
+def _serve() -> None:
+    """The child's loop: read a request, answer it; until stdin closes."""
     channel = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     requests = sys.stdin.buffer
@@ -199,14 +249,8 @@ def _serve() -> None:
         header = requests.read(_HEADER.size)
         if len(header) < _HEADER.size:
             return
-        request = pickle.loads(requests.read(_HEADER.unpack(header)[0]))
-        try:
-            answer: tuple = ("ok", extract_local(**request))
-        except ExtractionError as exc:
-            answer = ("error", exc.kind, exc.message)
-        except MemoryError:
-            answer = ("error", "too_large", "extraction ran out of memory")
-        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        op, payload = pickle.loads(requests.read(_HEADER.unpack(header)[0]))
+        data = pickle.dumps(_answer(op, payload), protocol=pickle.HIGHEST_PROTOCOL)
         channel.write(_HEADER.pack(len(data)) + data)
         channel.flush()
 
