@@ -10,7 +10,9 @@ Real ``scrapy crawl county`` runs of a 30-portal sample of the generated web, fa
 - **the WARC directory full** (a tiny tmpfs): the crawl stops with one line and exits 9, no report
   is stored without its raw capture, and one re-run with room completes the archive;
 - **SIGTERM**: the run ends ``interrupted``, exits 7, none of its walks counts as complete, and one
-  re-run completes the archive. (SIGKILL is ``tests/test_resume.py``.)
+  re-run completes the archive;
+- **SIGKILL** at the first capture and near the end (midway is ``tests/test_resume.py``): one re-run
+  completes the archive.
 
 Every scenario ends with the ground truth archived exactly once, every source with its capture.
 """
@@ -142,11 +144,19 @@ class Faulted:
     seconds: float
 
 
+def _captured(url: str) -> int:
+    try:
+        return _rows(url, "select count(*) from captures")[0][0]
+    except Exception:  # not migrated yet
+        return 0
+
+
 def _crawl_with_fault(
     replica: ReplicaServer, tmp: Path, url: str, fault: Callable[[subprocess.Popen], None],
-    env: dict[str, str] | None = None, name: str = "faulted",
+    env: dict[str, str] | None = None, name: str = "faulted", at: float = FAULT_AT,
 ) -> Faulted:
-    """Start the crawl, ``fault`` it once ``FAULT_AT`` of the reports are stored, wait for its end."""
+    """Start the crawl, ``fault`` it once the share ``at`` of the reports is stored (0: once it has
+    captured its first response), and wait for its end."""
     seeds = write_seeds(replica, tmp / "seeds.csv")
     environment = crawl_env(replica.proxy_url, url) | {"GOVCRAWL_WARC_DIR": str(tmp / "warc")} | (env or {})
     log = tmp / f"{name}.log"
@@ -156,7 +166,7 @@ def _crawl_with_fault(
         proc = subprocess.Popen(crawl_command(seeds), cwd=PROJECT_ROOT, env=environment, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        while _stored(url) < expected * FAULT_AT:
+        while (_stored(url) < expected * at) if at else not _captured(url):
             assert proc.poll() is None, "the crawl ended before the fault"
             assert time.monotonic() - start < 300, "the crawl stored too little for the fault to come midway"
             time.sleep(0.05)
@@ -293,15 +303,31 @@ def test_a_full_warc_disk_stops_the_crawl_and_one_rerun_completes(replica: Repli
 # -- signals -----------------------------------------------------------------------------------------
 
 
-def test_sigterm_is_an_interrupted_run_and_one_rerun_completes(replica: ReplicaServer, tmp_path: Path) -> None:
+@pytest.mark.parametrize("at", [0, FAULT_AT], ids=["at-the-first-capture", "midway"])
+def test_sigterm_is_an_interrupted_run_and_one_rerun_completes(replica: ReplicaServer, tmp_path: Path, at: float) -> None:
     url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
-    run = _crawl_with_fault(replica, tmp_path, url, lambda proc: proc.send_signal(signal.SIGTERM))
+    run = _crawl_with_fault(replica, tmp_path, url, lambda proc: proc.send_signal(signal.SIGTERM), at=at)
     assert run.exit_code == 7, run.log[-3000:]
     ((_, status, problems),) = _run_rows(url)
     assert status == "interrupted" and problems["exit_code"] == 7
     assert _rows(url, "select count(*) from portal_health where complete")[0][0] == 0  # no walk counts as complete
-    stored = _stored(url)
-    assert 0 < stored < replica.truth()["distinct_reports"]
+    # Nor does a portal it never got to count as failing: only portals it found reports on are recorded.
+    assert _rows(url, "select count(*) from portal_health where reports_found = 0") == [(0,)]
+    assert _rows(url, "select count(*) from fetch_errors where stage = 'discover'") == [(0,)]
+    assert _stored(url) < replica.truth()["distinct_reports"]
+    code, log = _rerun(replica, tmp_path, url)
+    assert code == 0, log[-3000:]
+    _assert_complete(replica, url)
+
+
+@pytest.mark.parametrize("at", [0, 0.9], ids=["at-the-first-capture", "near-the-end"])
+def test_sigkill_at_any_point_loses_nothing_after_one_rerun(replica: ReplicaServer, tmp_path: Path, at: float) -> None:
+    # Midway is tests/test_resume.py, on both backends.
+    url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+    run = _crawl_with_fault(replica, tmp_path, url, lambda proc: os.killpg(proc.pid, signal.SIGKILL), at=at)
+    assert run.exit_code == -signal.SIGKILL
+    ((_, status, _),) = _run_rows(url)
+    assert status is None  # killed: it never ended
     code, log = _rerun(replica, tmp_path, url)
     assert code == 0, log[-3000:]
     _assert_complete(replica, url)

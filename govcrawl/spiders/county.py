@@ -306,7 +306,8 @@ class CountySpider(scrapy.Spider):
         run = self._run(portal)
         for link in _unique(links):
             title = _report_title(link, year)
-            if title is None:
+            # A year sub-column's breadcrumb back to its column reads like "2022年" + the column's name.
+            if title is None or link.url in (column, response.url):
                 continue
             count += 1
             run.reports += 1
