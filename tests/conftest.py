@@ -18,6 +18,7 @@ from pathlib import Path  # noqa: E402
 
 import psycopg  # noqa: E402
 import pytest  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
 from govcrawl.records import Capture, CheckRecord, ReportRecord, StatRecord  # noqa: E402
 from govcrawl.store import Archive, upgrade  # noqa: E402
@@ -52,6 +53,17 @@ def _fresh_postgres(template: str | None = None) -> Iterator[str]:
     finally:
         with _postgres_admin() as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def query(url: str, sql: str, **params: object) -> list[tuple]:
+    """The rows of ``sql`` (or none, for a statement) run and committed on the database at ``url``."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(text(sql), params)
+            return [tuple(r) for r in result] if result.returns_rows else []
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
+from conftest import query
 from replica.harness import crawl_env, run_crawl, write_seeds
 from replica.server import ReplicaServer
 
@@ -46,24 +46,15 @@ def _seeds(replica: ReplicaServer, tmp: Path, extra_rows: str = "") -> Path:
     return seeds
 
 
-def _rows(url: str, sql: str) -> list[tuple]:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(text(sql))]
-    finally:
-        engine.dispose()
-
-
 def test_captures_are_kept_with_the_pipelines_off(replica: ReplicaServer, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"  # a new file: nothing migrated it before
     env = crawl_env(replica.proxy_url, url) | {"GOVCRAWL_WARC_DIR": str(tmp_path / "warc")}
     code, _, _ = run_crawl(_seeds(replica, tmp_path), env, tmp_path / "crawl.log", "-s", "ITEM_PIPELINES={}")
     log = (tmp_path / "crawl.log").read_text(encoding="utf-8")
     assert code == 0 and "WARC capture of" not in log and "no such table" not in log
-    captures = _rows(url, "select url, http_status from captures")
+    captures = query(url, "select url, http_status from captures")
     assert {h for h in HOSTS if any(f"//{h}/" in u for u, _ in captures)} == set(HOSTS)
-    assert _rows(url, "select count(*) from reports") == [(0,)]  # nothing processed: discovery and fetch only
+    assert query(url, "select count(*) from reports") == [(0,)]  # nothing processed: discovery and fetch only
 
 
 def test_proxy_credentials_are_never_archived_nor_logged(replica: ReplicaServer, tmp_path: Path) -> None:
@@ -81,7 +72,7 @@ def test_proxy_credentials_are_never_archived_nor_logged(replica: ReplicaServer,
         raw = gzip.decompress(path.read_bytes())  # every record, one gzip member each
         assert b"Proxy-Authorization" not in raw and SECRET.encode() not in raw, path
     assert SECRET not in (tmp_path / "crawl.log").read_text(encoding="utf-8")
-    assert _rows(url, "select count(*) from reports")[0][0] >= 2  # the crawl did its job
+    assert query(url, "select count(*) from reports")[0][0] >= 2  # the crawl did its job
 
 
 def test_an_archive_that_cannot_be_opened_stops_the_crawl_before_any_request(
@@ -104,7 +95,7 @@ def test_a_bad_seed_row_is_recorded(replica: ReplicaServer, tmp_path: Path) -> N
     seeds = _seeds(replica, tmp_path, extra_rows=bad)
     code, _, _ = run_crawl(seeds, crawl_env(replica.proxy_url, url), tmp_path / "crawl.log")
     assert code == 0
-    ((stage, kind, where, message),) = _rows(
+    ((stage, kind, where, message),) = query(
         url, "select stage, kind, url, message from fetch_errors where kind = 'bad_seed_row'"
     )
     assert stage == "discover" and where.endswith(f"{seeds.name}:4") and "6 digits" in message
@@ -121,9 +112,9 @@ def test_govcrawl_crawl_is_the_same_crawl(replica: ReplicaServer, tmp_path: Path
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    reports = _rows(url, "select count(*) from reports")[0][0]
-    assert reports >= 2 and _rows(url, "select arguments from crawl_runs")  # one run, recorded
-    assert _rows(url, "select count(*) from portals") == [(len(HOSTS),)]
+    reports = query(url, "select count(*) from reports")[0][0]
+    assert reports >= 2 and query(url, "select arguments from crawl_runs")  # one run, recorded
+    assert query(url, "select count(*) from portals") == [(len(HOSTS),)]
     bad = subprocess.run([sys.executable, "-m", "govcrawl", "crawl", "--seeds", str(tmp_path / "none.csv")],
                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "no such seed file" in bad.stderr

@@ -23,9 +23,8 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import create_engine, text
 
-from conftest import _fresh_postgres
+from conftest import _fresh_postgres, query
 from govcrawl.config import PROJECT_ROOT
 from govcrawl.distributed import clear_job, job_prefix
 from govcrawl.store import upgrade
@@ -123,19 +122,11 @@ def _worker(
 
 
 def _health(db: str) -> list[tuple]:
-    engine = create_engine(db)
-    with engine.connect() as conn:
-        rows = list(conn.execute(text("select division_code, failure_class, reports_found, pages_fetched from portal_health")))
-    engine.dispose()
-    return [tuple(r) for r in rows]
+    return query(db, "select division_code, failure_class, reports_found, pages_fetched from portal_health")
 
 
 def _runs(db: str) -> list[dict]:
-    engine = create_engine(db)
-    with engine.connect() as conn:
-        rows = [json.loads(s) if isinstance(s, str) else s for (s,) in conn.execute(text("select stats from crawl_runs"))]
-    engine.dispose()
-    return rows
+    return [json.loads(s) if isinstance(s, str) else s for (s,) in query(db, "select stats from crawl_runs")]
 
 
 def test_two_workers_store_every_report_once_and_fetch_no_url_twice(replica, redis_job, tmp_path) -> None:
@@ -220,39 +211,16 @@ SLOW_LATENCY = 0.2
 OUTAGE_SECONDS = 2.0
 
 
-def _scalar(db: str, sql: str, **params: object) -> object:
-    engine = create_engine(db)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(text(sql), params).scalar()
-    finally:
-        engine.dispose()
-
-
-def _column(db: str, sql: str) -> list:
-    engine = create_engine(db)
-    try:
-        with engine.connect() as conn:
-            return list(conn.execute(text(sql)).scalars())
-    finally:
-        engine.dispose()
-
-
 def _job_row(db: str, job: str) -> dict:
-    engine = create_engine(db)
-    try:
-        with engine.connect() as conn:
-            row = conn.execute(text("select rebuilds, finished_at from crawl_jobs where name = :job"), {"job": job}).one()
-    finally:
-        engine.dispose()
-    return {"rebuilds": row.rebuilds, "finished_at": row.finished_at}
+    ((rebuilds, finished_at),) = query(db, "select rebuilds, finished_at from crawl_jobs where name = :job", job=job)
+    return {"rebuilds": rebuilds, "finished_at": finished_at}
 
 
 def _wait_for_reports(db: str, count: int, workers: list[subprocess.Popen], timeout: float = 240) -> int:
     """Wait until the archive holds ``count`` reports (while the workers run); how many it holds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        held = int(_scalar(db, "select count(*) from reports"))
+        held = query(db, "select count(*) from reports")[0][0]
         if held >= count:
             return held
         assert all(w.poll() is None for w in workers), "a worker ended before the fault"
@@ -334,7 +302,7 @@ def test_redis_gone_past_the_bound_stops_the_workers_and_the_job_run_again_compl
             stopped_in = time.monotonic() - gone
         finally:
             _stop(workers)
-        after = int(_scalar(db, "select count(*) from reports"))
+        after = query(db, "select count(*) from reports")[0][0]
         assert _job_row(db, job)["finished_at"] is None
         # Redis back (empty): the same job run again (govcrawl crawl --workers 2) completes the archive.
         private_redis.start()
@@ -347,7 +315,7 @@ def test_redis_gone_past_the_bound_stops_the_workers_and_the_job_run_again_compl
         rerun_wall = time.monotonic() - rerun_start
         card = score(truth, archived_reports(db))
         row = _job_row(db, job)
-        statuses = _column(db, "select status from crawl_runs order by status")
+        statuses = [status for (status,) in query(db, "select status from crawl_runs order by status")]
         health = _health(db)
     print(f"\nRedis gone at {before}/{expected} reports ({gone - start:.1f} s in); workers exit {codes} "
           f"{stopped_in:.1f} s later with {after} reports; re-run: exit {rerun.returncode}, {card.archived_reports} reports "

@@ -35,8 +35,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import create_engine, text
 
+from conftest import query
 from govcrawl.config import PROJECT_ROOT
 from replica.generate import generated_web
 from replica.harness import archived_reports, crawl_command, crawl_env, run_crawl, write_seeds
@@ -119,18 +119,9 @@ def replica() -> Iterator[ReplicaServer]:
         yield server
 
 
-def _rows(url: str, sql: str) -> list[tuple]:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(text(sql))]
-    finally:
-        engine.dispose()
-
-
 def _stored(url: str) -> int:
     try:
-        return _rows(url, "select count(*) from reports")[0][0]
+        return query(url, "select count(*) from reports")[0][0]
     except Exception:  # not migrated yet, or the database is the one the test stopped
         return 0
 
@@ -146,7 +137,7 @@ class Faulted:
 
 def _captured(url: str) -> int:
     try:
-        return _rows(url, "select count(*) from captures")[0][0]
+        return query(url, "select count(*) from captures")[0][0]
     except Exception:  # not migrated yet
         return 0
 
@@ -190,13 +181,13 @@ def _assert_complete(replica: ReplicaServer, url: str) -> None:
     """Every report of the ground truth archived exactly once, every source with its raw capture."""
     card = score(replica.truth(), archived_reports(url))
     assert card.perfect, (card.missing, card.extra, card.split_duplicates)
-    assert _rows(url, "select count(*) from sources where capture_id is null") == [(0,)]
-    assert _rows(url, "select url from sources group by url having count(*) > 1") == []
+    assert query(url, "select count(*) from sources where capture_id is null") == [(0,)]
+    assert query(url, "select url from sources group by url having count(*) > 1") == []
 
 
 def _run_rows(url: str) -> list[tuple]:
     """(id, status, problems) of every run; SQLite hands JSON back as text."""
-    rows = _rows(url, "select id, status, problems from crawl_runs order by id")
+    rows = query(url, "select id, status, problems from crawl_runs order by id")
     return [(i, status, json.loads(p) if isinstance(p, str) else p) for i, status, p in rows]
 
 
@@ -291,7 +282,7 @@ def test_a_full_warc_disk_stops_the_crawl_and_one_rerun_completes(replica: Repli
         assert "No space left on device" in line and "WARC capture of" in line
         stored = _stored(url)
         assert 0 < stored < replica.truth()["distinct_reports"]
-        assert _rows(url, "select count(*) from sources where capture_id is null") == [(0,)]
+        assert query(url, "select count(*) from sources where capture_id is null") == [(0,)]
         grow("64m")  # the operator makes room
         code, log = _rerun(replica, tmp_path, url)
         assert code == 0, log[-3000:]
@@ -310,10 +301,10 @@ def test_sigterm_is_an_interrupted_run_and_one_rerun_completes(replica: ReplicaS
     assert run.exit_code == 7, run.log[-3000:]
     ((_, status, problems),) = _run_rows(url)
     assert status == "interrupted" and problems["exit_code"] == 7
-    assert _rows(url, "select count(*) from portal_health where complete")[0][0] == 0  # no walk counts as complete
+    assert query(url, "select count(*) from portal_health where complete")[0][0] == 0  # no walk counts as complete
     # Nor does a portal it never got to count as failing: only portals it found reports on are recorded.
-    assert _rows(url, "select count(*) from portal_health where reports_found = 0") == [(0,)]
-    assert _rows(url, "select count(*) from fetch_errors where stage = 'discover'") == [(0,)]
+    assert query(url, "select count(*) from portal_health where reports_found = 0") == [(0,)]
+    assert query(url, "select count(*) from fetch_errors where stage = 'discover'") == [(0,)]
     assert _stored(url) < replica.truth()["distinct_reports"]
     code, log = _rerun(replica, tmp_path, url)
     assert code == 0, log[-3000:]

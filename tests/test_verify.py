@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
+from conftest import query
 from govcrawl.cli import main
 from replica.harness import crawl_env, run_crawl, write_seeds
 from replica.server import ReplicaServer
@@ -33,16 +33,6 @@ def crawled(tmp_path_factory) -> Iterator[tuple[str, Path]]:
         code, _, _ = run_crawl(seeds, env, tmp / "crawl.log")
     assert code == 0
     yield url, tmp / "warc"
-
-
-def _sql(url: str, sql: str) -> list[tuple]:
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            result = conn.execute(text(sql))
-            return [tuple(r) for r in result] if result.returns_rows else []
-    finally:
-        engine.dispose()
 
 
 def _verify(url: str, warc: Path, capsys, *extra: str) -> tuple[int, str]:
@@ -65,20 +55,20 @@ def _copy(crawled: tuple[str, Path], tmp_path: Path) -> tuple[str, Path]:
     warc = tmp_path / "warc"
     shutil.copytree(crawled_warc, warc)
     url = f"sqlite:///{archive}"
-    _sql(url, f"update captures set warc_file = replace(warc_file, '{crawled_warc}', '{warc}')")
+    query(url, f"update captures set warc_file = replace(warc_file, '{crawled_warc}', '{warc}')")
     return url, warc
 
 
 def test_lost_index_rows_are_found_and_the_records_indexed_again(crawled, tmp_path: Path, capsys) -> None:
     url, warc = _copy(crawled, tmp_path)
     # Two reports' capture rows lost; their WARC records stay on disk.
-    lost = _sql(url, "select capture_id from sources where capture_id in "
+    lost = query(url, "select capture_id from sources where capture_id in "
                      "(select id from captures where record_type = 'response') order by id limit 2")
     assert len(lost) == 2
     ids = ",".join(str(i) for (i,) in lost)
-    _sql(url, f"update sources set capture_id = null where capture_id in ({ids})")
-    _sql(url, f"update captures set refers_to_id = null where refers_to_id in ({ids})")
-    _sql(url, f"delete from captures where id in ({ids})")
+    query(url, f"update sources set capture_id = null where capture_id in ({ids})")
+    query(url, f"update captures set refers_to_id = null where refers_to_id in ({ids})")
+    query(url, f"delete from captures where id in ({ids})")
 
     code, out = _verify(url, warc, capsys)
     assert code == 12
@@ -87,15 +77,15 @@ def test_lost_index_rows_are_found_and_the_records_indexed_again(crawled, tmp_pa
     assert code == 0 and "repaired: 2 orphan records, 2 sources without capture" in out
     code, out = _verify(url, warc, capsys)
     assert code == 0, out
-    assert _sql(url, "select count(*) from captures where warc_file like '%/repaired/%'") == [(0,)]  # nothing rebuilt
+    assert query(url, "select count(*) from captures where warc_file like '%/repaired/%'") == [(0,)]  # nothing rebuilt
     assert main(["--database-url", url, "reparse", "--warc-only"]) == 0
     assert "0 errors" in capsys.readouterr().out
 
 
 def test_a_lost_warc_file_is_found_and_its_reports_rebuilt_from_their_bytes(crawled, tmp_path: Path, capsys) -> None:
     url, warc = _copy(crawled, tmp_path)
-    files = {f for (f,) in _sql(url, "select distinct warc_file from captures")}
-    captures = _sql(url, "select count(*) from captures")[0][0]
+    files = {f for (f,) in query(url, "select distinct warc_file from captures")}
+    captures = query(url, "select count(*) from captures")[0][0]
     for name in files:
         Path(name).unlink()
 
@@ -103,8 +93,8 @@ def test_a_lost_warc_file_is_found_and_its_reports_rebuilt_from_their_bytes(craw
     assert code == 12 and f"unreadable captures: {captures};" in out
     code, out = _verify(url, warc, capsys, "--repair")
     assert code == 12  # the listing pages' raw captures are lost for good: said, not hidden
-    reports = _sql(url, "select count(*) from sources")[0][0]
-    rebuilt = _sql(url, "select count(*) from captures where warc_file like '%/repaired/%'")[0][0]
+    reports = query(url, "select count(*) from sources")[0][0]
+    rebuilt = query(url, "select count(*) from captures where warc_file like '%/repaired/%'")[0][0]
     assert rebuilt == reports
     # Every report reads back from the WARC files alone, from its rebuilt record.
     assert main(["--database-url", url, "reparse", "--warc-only"]) == 0
