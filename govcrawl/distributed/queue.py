@@ -12,7 +12,9 @@ generation, the rebuild claim's). So when Redis loses the queue, what the pages 
 loss still produce is dropped: the rebuilt queue walks every portal afresh, in the order a first
 walk takes, and nothing left over from the lost walk fills its duplicate filter (a URL asked for
 as a report from a sub-column page would otherwise keep the same URL from being read as a list).
-Fingerprints are kept per generation for the same reason.
+Fingerprints are kept per generation for the same reason. The queue, its duplicate filter, the
+acknowledgements and the guard stay in one module: they share the lease and generation protocol,
+whose Lua scripts are here too.
 """
 
 from __future__ import annotations

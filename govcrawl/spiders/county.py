@@ -12,6 +12,10 @@ the incremental state (``incremental``), with which a list page showing only rep
 portal's last complete walk ends the paging of its list (``govcrawl.incremental.settled``). A
 response served from the archive (Scrapy's ``cached`` flag) yields no document: its links are
 still followed.
+
+It stays one module, in the order a portal is crawled (navigation, the column's lists, report pages
+and files, failures), because every callback works on the same portal's state (:class:`PortalRun`);
+what differs from one CMS to another lives in ``govcrawl.discover``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 The Alembic migrations (``migrations/versions/``, applied in order) create exactly this schema
 and are the source of truth for real databases; these models are what the code reads and writes
 through, and a test checks that the two agree. The views (``v_report_wide``, ``v_coverage``,
-``v_current_values``) exist only in the migrations.
+``v_current_values``) exist only in the migrations. Each model's docstring documents its columns:
+that is most of this module's length, and what ``datasette-metadata.json`` is checked against.
 """
 
 from __future__ import annotations

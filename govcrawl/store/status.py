@@ -19,6 +19,9 @@ Definitions an operator relies on:
   failing now. A province's ``all`` row counts every portal of the province that has a state.
 * A run without ``finished_at`` is *running* while it wrote a capture within ``stale_after``
   (default one hour); otherwise it *crashed*.
+
+The queries of the board, the portal states and the runs share these definitions, and are read
+together: hence one module. Printing them is ``govcrawl.output.status``.
 """
 
 from __future__ import annotations
