@@ -158,26 +158,22 @@ class ArchiveExtension:
         job, name = method.split(".")
         try:
             return await self.writer.write(getattr(getattr(self.archive, job), name), *args, **kwargs)
-        except StoreUnavailable as exc:
-            self.spool.add(method, *args, **kwargs)
-            self.problems["spooled"] += 1
-            self.crawler.stats.inc_value("govcrawl/store/spooled")
-            self.mark_incomplete(for_portal)
-            self.stop(ARCHIVE_LOST, f"the archive is gone ({exc}); writes are spooled in {self.spool.directory}")
+        except StoreUnavailable:
+            self.spooled(method, *args, for_portal=for_portal, **kwargs)
             return None
 
-    async def read(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        """An archive read the crawl can do without (a capture's revisit lookup): on the writer
-        thread, after the writes before it; None when the archive is lost."""
-        assert self.archive is not None
-        job, name = method.split(".")
-        try:
-            return await self.writer.write(getattr(getattr(self.archive, job), name), *args, **kwargs)
-        except StoreUnavailable:
-            return None
+    def spooled(self, method: str, *args: Any, for_portal: str | None = None, **kwargs: Any) -> None:
+        """Keep a write the archive did not take in the spool, and stop the crawl: the archive is gone."""
+        self.spool.add(method, *args, **kwargs)
+        self.problems["spooled"] += 1
+        self.crawler.stats.inc_value("govcrawl/store/spooled")
+        self.mark_incomplete(for_portal)
+        self.stop(ARCHIVE_LOST, f"the archive is gone ({self.writer.failing}); writes are spooled in "
+                                f"{self.spool.directory}")
 
     async def run_io(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """A file write of the crawl (a WARC record), on the writer thread in order with the rest; never repeated."""
+        """``fn`` on the writer thread, in order with the archive's writes, once (a WARC record is
+        never written twice); inside it, database calls go through ``self.writer.retried``."""
         return await self.writer.run(fn, *args, **kwargs)
 
     def internal_error(self, exc: BaseException, url: str, portal_code: str | None) -> None:

@@ -28,6 +28,7 @@ from scrapy.http import Response
 
 from govcrawl.extensions.archive import CAPTURE_FAILED, ArchiveExtension
 from govcrawl.store.warc import DEFAULT_MAX_FILE_BYTES, CaptureRecord, WarcWriter, warc_root
+from govcrawl.store.writer import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -85,12 +86,10 @@ class WarcCaptureMiddleware:
         if extension.stop_reason == CAPTURE_FAILED:  # the disk is full: nothing more can be captured
             response.flags.append("uncaptured")
             return response
-        body = response.body
-        # Bytes archived before become a revisit record; when the archive cannot say, a full record.
-        original = await extension.read("captures.with_payload", hashlib.sha256(body).hexdigest()) if body else None
         try:
-            # In order with the archive's writes: a capture row before any report of this response.
-            capture = await extension.run_io(self._write_record, request, response, original)
+            # One turn of the archive writer: the revisit lookup, the WARC record and its index row, in
+            # order with the archive's other writes (a capture row before any report of this response).
+            capture, indexed = await extension.run_io(self._capture, request, response)
         except OSError as exc:
             response.flags.append("uncaptured")
             self.crawler.stats.inc_value("govcrawl/warc/errors")
@@ -99,8 +98,27 @@ class WarcCaptureMiddleware:
                                            f"without its raw capture: free space in {self.root}, then crawl again")
             return response
         self.crawler.stats.inc_value(f"govcrawl/warc/{capture.record_type}")
-        await extension.write("captures.record", capture, extension.run_id, for_portal=code)
+        if not indexed:  # the record is on disk; its index row waits in the spool
+            extension.spooled("captures.record", capture, extension.run_id, for_portal=code)
         return response
+
+    def _capture(self, request: Request, response: Response) -> tuple[CaptureRecord, bool]:
+        """On the writer thread: the record, written once; its index row, retried while the database is
+        away. Returns the capture and whether it was indexed (False: the archive is gone)."""
+        extension = self.extension
+        captures = extension.archive.captures
+        body = response.body
+        try:
+            # Bytes archived before become a revisit record; when the archive cannot say, a full record.
+            original = extension.writer.retried(captures.with_payload, hashlib.sha256(body).hexdigest()) if body else None
+        except StoreUnavailable:
+            original = None
+        capture = self._write_record(request, response, original)
+        try:
+            extension.writer.retried(captures.record, capture, extension.run_id)
+        except StoreUnavailable:
+            return capture, False
+        return capture, True
 
     def _write_record(self, request: Request, response: Response, original: Any) -> CaptureRecord:
         """Append the exchange to the run's WARC files; what the capture index stores of it."""

@@ -77,6 +77,11 @@ class ArchiveWriter:
         """``fn(*args, **kwargs)`` on the writer thread, in order, once (file writes: never repeated)."""
         return await asyncio.wrap_future(self._executor.submit(fn, *args, **kwargs))
 
+    def retried(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn(*args, **kwargs)`` tried again while the database is away, in the calling thread:
+        for a database call inside a job that already runs on the writer thread (:meth:`run`)."""
+        return self._retried(fn, args, kwargs)
+
     def write_now(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """:meth:`write`, waited for in the calling thread (outside the reactor: the crawl's start and end)."""
         return self._executor.submit(self._retried, fn, args, kwargs).result()

@@ -1,12 +1,12 @@
 """Benchmark of the archive database: ``python -m bench.db [--reports N] [--backends sqlite,postgres]``.
 
 Builds a synthetic archive of N reports (default 200,000) on SQLite and on PostgreSQL through
-``Archive.store_reports`` (the crawl's store path: dedupe by hash, identity lookup, version, parse,
+``archive.reports.store_many`` (the crawl's store path: dedupe by hash, identity lookup, version, parse,
 source, blob, statistics, checks; one transaction per batch) and prints:
 
 * the insert rate, and its ratio to a raw DB-API ``executemany`` of the same rows into an
   identically migrated database (the floor any ORM-free loader could reach);
-* the time to export every report (``Archive.iter_export``, the code behind ``govcrawl export``);
+* the time to export every report (``archive.queries.export``, the code behind ``govcrawl export``);
 * the time of "sum of apply.new.total by province and year" over current versions and parses.
 
 Each synthetic report has a distinct identity (division, year, publisher) and a short text, so
@@ -195,7 +195,7 @@ def _raw_rows(batch: list[ReportRecord], first_id: int) -> list[tuple[str, tuple
 
 
 def export_seconds(url: str) -> tuple[float, int]:
-    """Seconds to export every report through ``Archive.iter_export``, and the count."""
+    """Seconds to export every report through ``archive.queries.export``, and the count."""
     archive = Archive(url)
     try:
         start = time.perf_counter()
@@ -262,7 +262,7 @@ def bench_backend(backend: str, n: int, tmp: Path, sample: int | None = None) ->
         export_s, exported = export_seconds(url)
         query_s, groups = query_seconds(url)
     print(f"[{backend}] {n:,} reports" + (f" ({measured:,} through the Archive, the rest bulk-loaded)" if measured < n else ""))
-    print(f"  insert via Archive.store_reports: {measured / archive_s:,.0f} reports/s ({archive_s:.1f} s)")
+    print(f"  insert via archive.reports.store_many: {measured / archive_s:,.0f} reports/s ({archive_s:.1f} s)")
     print(f"  insert via raw executemany:       {measured / raw_s:,.0f} reports/s ({raw_s:.1f} s)")
     print(f"  ratio archive / raw rate:         {raw_s / archive_s:.2f}")
     print(f"  export of all {exported:,} reports:    {export_s:.1f} s ({exported / export_s:,.0f} reports/s)")
