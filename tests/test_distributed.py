@@ -267,7 +267,7 @@ def test_a_redis_restart_mid_job_rebuilds_the_queue_and_loses_no_report(private_
             time.sleep(OUTAGE_SECONDS)
             private_redis.start()
             restarted_at = time.monotonic() - start
-            codes = [w.wait(timeout=400) for w in workers]
+            codes = [w.wait(timeout=180) for w in workers]
         finally:
             _stop(workers)
         wall = time.monotonic() - start

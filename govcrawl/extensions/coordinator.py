@@ -35,7 +35,7 @@ from govcrawl.distributed.queue import (
     queue_of,
     redis_lost,
 )
-from govcrawl.extensions.archive import QUEUE_LOST, ArchiveExtension
+from govcrawl.extensions.archive import INTERNAL_ERROR, QUEUE_LOST, ArchiveExtension
 from govcrawl.store.database import aware, now
 from govcrawl.store.writer import StoreUnavailable
 
@@ -157,7 +157,16 @@ class Coordinator:
         self._recovery = None
 
     def _rebuild_failed(self, failure: Failure) -> None:
-        logger.error("rebuilding the job's queue failed", exc_info=(failure.type, failure.value, failure.tb))
+        """A rebuild raised: a fault of ours, which every later tick would raise again while the job
+        waits on a queue no one rebuilds. Stop the crawl (internal_error, exit 10)."""
+        extension = self._archive()
+        if extension is not None:
+            extension.internal_error(failure.value, f"the rebuild of job {self.job}'s queue", None)
+            return
+        logger.critical("stopping the crawl: rebuilding job %s's queue failed", self.job,
+                        exc_info=(failure.type, failure.value, failure.tb))
+        if self.crawler.engine is not None and self.crawler.engine.spider is not None:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=INTERNAL_ERROR))
 
     async def _rebuild(self, spider: Spider) -> None:
         """The job's marker is gone: unless the job is finished, claim the rebuild and queue the start
@@ -169,7 +178,10 @@ class Coordinator:
         if extension is not None:
             if extension.stop_reason is not None:
                 return
-            job = await extension.read("runs.job", self.job)
+            try:
+                job = await extension.writer.write(extension.archive.runs.job, self.job)
+            except StoreUnavailable:
+                return  # the archive is lost and the crawl stopping (archive_lost)
             assert self.opened_at is not None
             if job is not None and job.finished_at is not None and aware(job.finished_at) >= self.opened_at:
                 # Its other workers finished it and its keys were removed: nothing was lost.
