@@ -20,10 +20,8 @@ from alembic.script import ScriptDirectory
 from govcrawl.seeds import load_seeds, seed_files
 
 PROJECT = Path(__file__).resolve().parent.parent
-#: Real reports (plain text) shared by the project's tests.
-SHARED_SEEDS = PROJECT.parent / "shared" / "seeds"
-#: A gov2021 report of 任城区 (370811), 2021.
-REPORT = SHARED_SEEDS / "001_9a7a73357a695dd6.txt"
+#: A gov2021 report of 任城区 (370811), 2021: one of the real reports in the checkout's test fixtures.
+REPORT = PROJECT / "tests" / "fixtures" / "seeds" / "001_9a7a73357a695dd6.txt"
 
 PIP = [sys.executable, "-m", "pip"]
 
