@@ -199,6 +199,24 @@ def test_record_portals_inserts_then_refreshes(archive):
     assert portal.last_seen >= portal.first_seen
 
 
+def test_a_job_started_again_after_it_finished_starts_afresh(archive):
+    runs = archive.runs
+    runs.start_job("nightly", {"province": "云南"})
+    runs.job_rebuilt("nightly")
+    first = runs.job("nightly")
+    # A worker joining the unfinished job changes nothing.
+    runs.start_job("nightly", {"province": "贵州"})
+    joined = runs.job("nightly")
+    assert (joined.started_at, joined.arguments, joined.rebuilds) == (first.started_at, {"province": "云南"}, 1)
+    runs.finish_job("nightly")
+    assert runs.job("nightly").finished_at is not None
+    # The next night's run of the finished job: a fresh row, not finished while it runs.
+    runs.start_job("nightly", {"province": "贵州"})
+    again = runs.job("nightly")
+    assert again.finished_at is None and again.rebuilds == 0 and again.arguments == {"province": "贵州"}
+    assert again.started_at >= first.started_at
+
+
 def test_concurrent_stores_of_one_report_make_one_report(migrated_url, make_record):
     workers = 4
     archives = [Archive(migrated_url) for _ in range(workers)]

@@ -155,12 +155,19 @@ class Runs:
             session.execute(stmt)
 
     def start_job(self, name: str, arguments: dict[str, Any]) -> None:
-        """Record a distributed job (once: its workers all call this as they start)."""
-        stmt = self.db.insert(CrawlJob.__table__).values(
-            name=name, arguments=jsonable(arguments), started_at=now(), rebuilds=0
+        """Record a distributed job (once: its workers all call this as they start).
+
+        A job that is not finished keeps its row (a worker joining, or the job resumed after a
+        fault). A finished job started again under the same name (a nightly ``--job nightly``) is a
+        new run of it: its row starts afresh, else it would read as finished while it runs.
+        """
+        values = {"arguments": jsonable(arguments), "started_at": now(), "rebuilds": 0, "finished_at": None}
+        stmt = self.db.insert(CrawlJob.__table__).values(name=name, **values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["name"], set_=values, where=CrawlJob.__table__.c.finished_at.is_not(None)
         )
         with self.db.sessions.begin() as session:
-            session.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
+            session.execute(stmt)
 
     def job(self, name: str) -> CrawlJob | None:
         """The distributed job ``name``, or None."""
