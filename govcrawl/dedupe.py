@@ -36,7 +36,6 @@ from decimal import Decimal
 
 import numpy as np
 import opencc
-from datasketch import MinHash
 
 #: Dashes, minus signs and the CJK long dash, as one ASCII hyphen.
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\u2e3a\u2e3b\u30fc\ufe58\ufe63\uff0d]")
@@ -106,6 +105,11 @@ def signature(normalized: str) -> bytes | None:
     """
     if len(normalized) < NEAR_DUP_MIN_CHARS:
         return None
+    # Imported here, not at the top: datasketch brings scipy along (about 1 s and 40 MiB), and every
+    # process imports this module through the store, while only those that process documents (a
+    # crawl, parse, reparse) sign texts; status, export, db and doctor start without it.
+    from datasketch import MinHash
+
     minhash = MinHash(num_perm=NUM_PERM, seed=_MINHASH_SEED)
     minhash.update_batch(
         [normalized[i : i + SHINGLE_CHARS].encode("utf-8") for i in range(len(normalized) - SHINGLE_CHARS + 1)]
