@@ -159,14 +159,12 @@ class Coordinator:
     def _rebuild_failed(self, failure: Failure) -> None:
         """A rebuild raised: a fault of ours, which every later tick would raise again while the job
         waits on a queue no one rebuilds. Stop the crawl (internal_error, exit 10)."""
-        extension = self._archive()
+        extension = self.crawler.get_extension(ArchiveExtension)
         if extension is not None:
             extension.internal_error(failure.value, f"the rebuild of job {self.job}'s queue", None)
-            return
-        logger.critical("stopping the crawl: rebuilding job %s's queue failed", self.job,
+        else:
+            self._close(INTERNAL_ERROR, f"rebuilding job {self.job}'s queue failed",
                         exc_info=(failure.type, failure.value, failure.tb))
-        if self.crawler.engine is not None and self.crawler.engine.spider is not None:
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason=INTERNAL_ERROR))
 
     async def _rebuild(self, spider: Spider) -> None:
         """The job's marker is gone: unless the job is finished, claim the rebuild and queue the start
@@ -219,9 +217,14 @@ class Coordinator:
         extension = self.crawler.get_extension(ArchiveExtension)
         if extension is not None:
             extension.stop(QUEUE_LOST, message)
-        elif self.crawler.engine is not None and self.crawler.engine.spider is not None:
-            logger.critical("stopping the crawl: %s", message)
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason=QUEUE_LOST))
+        else:
+            self._close(QUEUE_LOST, message)
+
+    def _close(self, reason: str, message: str, exc_info: Any = None) -> None:
+        """Stop the crawl with one line, without the archive extension (which would say it and keep the reason)."""
+        logger.critical("stopping the crawl: %s", message, exc_info=exc_info)
+        if self.crawler.engine is not None and self.crawler.engine.spider is not None:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
 
     def _recorded(self) -> None:
         """This worker recorded the job's pooled health, the last to close: the job is finished if
