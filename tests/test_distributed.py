@@ -18,6 +18,8 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -249,82 +251,93 @@ def _lines(logs: list[Path], pattern: re.Pattern) -> list[int]:
     return [len(pattern.findall(log.read_text(encoding="utf-8", errors="replace"))) for log in logs]
 
 
-def test_a_redis_restart_mid_job_rebuilds_the_queue_and_loses_no_report(private_redis, tmp_path) -> None:
-    job = f"test-{secrets.token_hex(4)}"
+@dataclass
+class FaultJob:
+    """Two workers of one job on the slow sample, a PostgreSQL archive and the test's own Redis."""
+
+    name: str
+    replica: ReplicaServer
+    db: str
+    seeds: Path
+    truth: dict
+    logs: list[Path]
+    workers: list[subprocess.Popen]
+    start: float
+
+    @property
+    def expected(self) -> int:
+        return self.truth["distinct_reports"]
+
+
+@contextmanager
+def _fault_job(redis_server: PrivateRedis, tmp_path: Path, env: dict[str, str] | None = None) -> Iterator[FaultJob]:
+    """Start the two workers; on the way out, kill those still running (a fault test that failed)."""
     with ReplicaServer(web=generated_web(sample=SLOW_SAMPLE), latency=SLOW_LATENCY) as replica, _fresh_postgres() as db:
         seeds = write_seeds(replica, tmp_path / "seeds.csv")
         upgrade(db)  # the workers would: migrated first, the archive can be counted from the start
-        truth = replica.truth()
-        expected = truth["distinct_reports"]
-        logs = [tmp_path / f"w{i}.log" for i in range(2)]
+        name, logs = f"test-{secrets.token_hex(4)}", [tmp_path / f"w{i}.log" for i in range(2)]
         start = time.monotonic()
-        workers = [_worker(replica, seeds, db, job, log, redis_url=private_redis.url) for log in logs]
+        workers = [_worker(replica, seeds, db, name, log, redis_url=redis_server.url, env=env) for log in logs]
         try:
-            # Restart Redis when a third or more of the reports are in, after an outage of a few
-            # seconds that the workers wait out.
-            before = _wait_for_reports(db, expected // 3, workers)
-            private_redis.kill()
-            time.sleep(OUTAGE_SECONDS)
-            private_redis.start()
-            restarted_at = time.monotonic() - start
-            codes = [w.wait(timeout=180) for w in workers]
+            yield FaultJob(name, replica, db, seeds, replica.truth(), logs, workers, start)
         finally:
             _stop(workers)
-        wall = time.monotonic() - start
-        card = score(truth, archived_reports(db))
-        row = _job_row(db, job)
-    print(f"\nrestart: {before}/{expected} reports archived at {restarted_at:.1f} s; after: {card.archived_reports} "
+
+
+def test_a_redis_restart_mid_job_rebuilds_the_queue_and_loses_no_report(private_redis, tmp_path) -> None:
+    with _fault_job(private_redis, tmp_path) as job:
+        # Restart Redis when a third or more of the reports are in, after an outage of a few
+        # seconds that the workers wait out.
+        before = _wait_for_reports(job.db, job.expected // 3, job.workers)
+        private_redis.kill()
+        time.sleep(OUTAGE_SECONDS)
+        private_redis.start()
+        restarted_at = time.monotonic() - job.start
+        codes = [w.wait(timeout=180) for w in job.workers]
+        wall = time.monotonic() - job.start
+        card = score(job.truth, archived_reports(job.db))
+        row = _job_row(job.db, job.name)
+    print(f"\nrestart: {before}/{job.expected} reports archived at {restarted_at:.1f} s; after: {card.archived_reports} "
           f"(recall {card.recall:.1%}); exit {codes}; rebuilds {row['rebuilds']}; wall {wall:.1f} s")
     assert codes == [0, 0]
     assert card.perfect, (card.missing, card.extra, card.split_duplicates)
     assert row["rebuilds"] >= 1 and row["finished_at"] is not None
     # One worker rebuilt the queue each time, with one line; the other kept going.
-    assert sum(_lines(logs, REBUILT)) == row["rebuilds"]
-    assert sum(_lines(logs, WAITED)) >= 1  # the outage was waited out, not taken for the end of the job
+    assert sum(_lines(job.logs, REBUILT)) == row["rebuilds"]
+    assert sum(_lines(job.logs, WAITED)) >= 1  # the outage was waited out, not taken for the end of the job
 
 
 def test_redis_gone_past_the_bound_stops_the_workers_and_the_job_run_again_completes(private_redis, tmp_path) -> None:
-    job, bound = f"test-{secrets.token_hex(4)}", 5
-    env = {"GOVCRAWL_REDIS_RETRY_SECONDS": str(bound)}
-    with ReplicaServer(web=generated_web(sample=SLOW_SAMPLE), latency=SLOW_LATENCY) as replica, _fresh_postgres() as db:
-        seeds = write_seeds(replica, tmp_path / "seeds.csv")
-        upgrade(db)  # the workers would: migrated first, the archive can be counted from the start
-        truth = replica.truth()
-        expected = truth["distinct_reports"]
-        logs = [tmp_path / f"w{i}.log" for i in range(2)]
-        start = time.monotonic()
-        workers = [_worker(replica, seeds, db, job, log, redis_url=private_redis.url, env=env) for log in logs]
-        try:
-            before = _wait_for_reports(db, expected // 3, workers)
-            private_redis.kill()
-            gone = time.monotonic()
-            codes = [w.wait(timeout=bound + 60) for w in workers]
-            stopped_in = time.monotonic() - gone
-        finally:
-            _stop(workers)
-        after = query(db, "select count(*) from reports")[0][0]
-        assert _job_row(db, job)["finished_at"] is None
+    bound = 5
+    with _fault_job(private_redis, tmp_path, env={"GOVCRAWL_REDIS_RETRY_SECONDS": str(bound)}) as job:
+        before = _wait_for_reports(job.db, job.expected // 3, job.workers)
+        private_redis.kill()
+        gone = time.monotonic()
+        codes = [w.wait(timeout=bound + 60) for w in job.workers]
+        stopped_in = time.monotonic() - gone
+        after = query(job.db, "select count(*) from reports")[0][0]
+        assert _job_row(job.db, job.name)["finished_at"] is None
         # Redis back (empty): the same job run again (govcrawl crawl --workers 2) completes the archive.
         private_redis.start()
         rerun_start = time.monotonic()
         rerun = subprocess.run(
-            [sys.executable, "-m", "govcrawl", "crawl", "--workers", "2", "--redis", private_redis.url, "--job", job,
-             "--seeds", str(seeds), "-s", "GOVCRAWL_LEASE_TTL=3"],
-            cwd=PROJECT_ROOT, env=crawl_env(replica.proxy_url, db), capture_output=True, text=True, timeout=400,
+            [sys.executable, "-m", "govcrawl", "crawl", "--workers", "2", "--redis", private_redis.url, "--job", job.name,
+             "--seeds", str(job.seeds), "-s", "GOVCRAWL_LEASE_TTL=3"],
+            cwd=PROJECT_ROOT, env=crawl_env(job.replica.proxy_url, job.db), capture_output=True, text=True, timeout=400,
         )
         rerun_wall = time.monotonic() - rerun_start
-        card = score(truth, archived_reports(db))
-        row = _job_row(db, job)
-        statuses = [status for (status,) in query(db, "select status from crawl_runs order by status")]
-        health = _health(db)
-    print(f"\nRedis gone at {before}/{expected} reports ({gone - start:.1f} s in); workers exit {codes} "
+        card = score(job.truth, archived_reports(job.db))
+        row = _job_row(job.db, job.name)
+        statuses = [status for (status,) in query(job.db, "select status from crawl_runs order by status")]
+        health = _health(job.db)
+    print(f"\nRedis gone at {before}/{job.expected} reports ({gone - job.start:.1f} s in); workers exit {codes} "
           f"{stopped_in:.1f} s later with {after} reports; re-run: exit {rerun.returncode}, {card.archived_reports} reports "
           f"(recall {card.recall:.1%}) in {rerun_wall:.1f} s")
     assert codes == [11, 11]
-    assert _lines(logs, STOPPED) == [1, 1]  # one clear line each
+    assert _lines(job.logs, STOPPED) == [1, 1]  # one clear line each
     # Each worker stops at the bound (log times are to the second), then finishes and stores what it
     # has in hand (a few seconds on this machine), then exits.
-    for log in logs:
+    for log in job.logs:
         waited = _seconds_between(log, "Redis is unreachable", "stopping the crawl")
         assert bound - 1 <= waited <= bound + 2, (log.name, waited)
     assert stopped_in <= bound + 30
@@ -334,4 +347,4 @@ def test_redis_gone_past_the_bound_stops_the_workers_and_the_job_run_again_compl
     assert row["rebuilds"] == 0 and row["finished_at"] is not None
     # The stopped runs failed and recorded no portal health (no walk to count); the job run again did, once.
     assert statuses == ["failed", "failed", "finished", "finished"]
-    assert len(health) == len({p["division_code"] for p in truth["portals"]})
+    assert len(health) == len({p["division_code"] for p in job.truth["portals"]})

@@ -119,11 +119,16 @@ def replica() -> Iterator[ReplicaServer]:
         yield server
 
 
-def _stored(url: str) -> int:
+def _count(url: str, table: str) -> int:
+    """Rows in ``table``; 0 before the crawl migrated the archive, or while the test has its database stopped."""
     try:
-        return query(url, "select count(*) from reports")[0][0]
+        return query(url, f"select count(*) from {table}")[0][0]
     except Exception:  # not migrated yet, or the database is the one the test stopped
         return 0
+
+
+def _stored(url: str) -> int:
+    return _count(url, "reports")
 
 
 @dataclass
@@ -133,13 +138,6 @@ class Faulted:
     exit_code: int
     log: str
     seconds: float
-
-
-def _captured(url: str) -> int:
-    try:
-        return query(url, "select count(*) from captures")[0][0]
-    except Exception:  # not migrated yet
-        return 0
 
 
 def _crawl_with_fault(
@@ -157,7 +155,7 @@ def _crawl_with_fault(
         proc = subprocess.Popen(crawl_command(seeds), cwd=PROJECT_ROOT, env=environment, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        while (_stored(url) < expected * at) if at else not _captured(url):
+        while (_stored(url) < expected * at) if at else not _count(url, "captures"):
             assert proc.poll() is None, "the crawl ended before the fault"
             assert time.monotonic() - start < 300, "the crawl stored too little for the fault to come midway"
             time.sleep(0.05)
