@@ -66,6 +66,17 @@ def query(url: str, sql: str, **params: object) -> list[tuple]:
         engine.dispose()
 
 
+def broken_module_path(tmp_path: Path, module: str, pythonpath: str | None = None) -> str:
+    """A PYTHONPATH whose first entry holds a ``module`` that raises ImportError, then ``pythonpath``
+    (default: this process's): a subprocess given it, and the extraction worker that subprocess
+    starts, run as in a venv where ``module`` is broken or missing."""
+    stub = tmp_path / "stub"
+    stub.mkdir()
+    (stub / f"{module}.py").write_text(f"raise ImportError('{module} is broken in this test')\n", encoding="utf-8")
+    rest = os.environ.get("PYTHONPATH") if pythonpath is None else pythonpath
+    return os.pathsep.join(filter(None, [str(stub), rest]))
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """The SQLAlchemy URL of a fresh, empty PostgreSQL database, dropped after the test."""

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import broken_module_path
 from govcrawl.components import (
     Component,
     Missing,
@@ -25,10 +26,7 @@ from govcrawl.exitcodes import ExitCode
 
 def _shadowed_env(tmp_path: Path) -> dict[str, str]:
     """This environment with a ``lxml_html_clean`` that raises ImportError first on the PYTHONPATH."""
-    stub = tmp_path / "stub"
-    stub.mkdir()
-    (stub / "lxml_html_clean.py").write_text("raise ImportError('lxml_html_clean is broken in this test')\n")
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(stub), os.environ.get("PYTHONPATH")]))}
+    return {**os.environ, "PYTHONPATH": broken_module_path(tmp_path, "lxml_html_clean")}
 
 
 def _doctor(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -118,6 +116,6 @@ def test_summary_names_the_missing_root_and_its_fix():
 
 def test_diagnose_checks_extraction_components_in_the_worker(tmp_path, monkeypatch):
     # This process imports lxml_html_clean fine; the worker, started with the stub first, cannot.
-    monkeypatch.setenv("PYTHONPATH", _shadowed_env(tmp_path)["PYTHONPATH"])
+    monkeypatch.setenv("PYTHONPATH", broken_module_path(tmp_path, "lxml_html_clean"))
     chosen = [c for c in components() if c.name in ("lxml_html_clean", "wcwidth")]
     assert [(r.name, r.ok) for r in diagnose(chosen)] == [("lxml_html_clean", False), ("wcwidth", True)]

@@ -17,6 +17,7 @@ import pytest
 from lxml import etree
 
 from bench.extract import minimal_pdf
+from conftest import broken_module_path
 from fixtures.documents import make_fixtures as mf
 from govcrawl.document import Document
 from govcrawl.extract import (
@@ -190,10 +191,7 @@ def test_worker_killed_from_outside_is_reported_as_crashed():
 
 def _shadow(tmp_path: Path, module: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Put a ``module`` that fails to import first on the PYTHONPATH that worker processes inherit."""
-    stub = tmp_path / "stub"
-    stub.mkdir()
-    (stub / f"{module}.py").write_text(f"raise ImportError('{module} is broken in this test')\n", encoding="utf-8")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(stub), os.environ.get("PYTHONPATH")])))
+    monkeypatch.setenv("PYTHONPATH", broken_module_path(tmp_path, module))
 
 
 def _raised(make) -> BaseException:

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 
+from conftest import broken_module_path, query
 from govcrawl.exitcodes import ExitCode
 from replica.harness import crawl_env, run_crawl, write_seeds
 from replica.server import ReplicaServer
@@ -44,24 +44,15 @@ class Outcome:
 
 def _crawl(tmp_path: Path, *extra: str) -> Outcome:
     """The replica crawl with ``lxml_html_clean`` unimportable, into a SQLite archive in ``tmp_path``."""
-    stub = tmp_path / "stub"
-    stub.mkdir()
-    (stub / "lxml_html_clean.py").write_text("raise ImportError('lxml_html_clean is broken in this test')\n")
     url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
     with ReplicaServer() as server:
         seeds = write_seeds(server, tmp_path / "seeds.csv")
         env = crawl_env(server.proxy_url, url)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(stub), env.get("PYTHONPATH")]))
+        env["PYTHONPATH"] = broken_module_path(tmp_path, "lxml_html_clean", env.get("PYTHONPATH", ""))
         code, seconds, _ = run_crawl(seeds, env, tmp_path / "crawl.log", *extra)
         requests = len(server.log)
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            errors = [tuple(r) for r in conn.execute(text("select stage, kind from fetch_errors"))]
-            runs = [(s, json.loads(p) if isinstance(p, str) else p)
-                    for s, p in conn.execute(text("select status, problems from crawl_runs"))]
-    finally:
-        engine.dispose()
+    errors = query(url, "select stage, kind from fetch_errors")
+    runs = [(s, json.loads(p) if isinstance(p, str) else p) for s, p in query(url, "select status, problems from crawl_runs")]
     return Outcome(code, seconds, (tmp_path / "crawl.log").read_text(encoding="utf-8"), requests, errors, runs)
 
 
@@ -93,12 +84,9 @@ def test_extraction_stops_the_crawl_when_the_preflight_is_off(tmp_path):
 
 
 def test_govcrawl_parse_says_an_internal_failure_is_not_the_file_s(tmp_path):
-    stub = tmp_path / "stub"
-    stub.mkdir()
-    (stub / "lxml_html_clean.py").write_text("raise ImportError('lxml_html_clean is broken in this test')\n")
     page = tmp_path / "report.html"
     page.write_text("<html><body><p>某县2023年政府信息公开工作年度报告</p></body></html>", encoding="utf-8")
-    env = {**os.environ, "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "", "PYTHONPATH": str(stub)}
+    env = {**os.environ, "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "", "PYTHONPATH": broken_module_path(tmp_path, "lxml_html_clean", "")}
     done = subprocess.run([sys.executable, "-m", "govcrawl", "parse", str(page)], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 10, done.stderr
