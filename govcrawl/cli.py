@@ -137,15 +137,20 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run_crawl(args: argparse.Namespace) -> int:
     from govcrawl.crawl import crawl, crawl_workers
+    from govcrawl.seeds import SeedError, crawl_seeds
 
     settings = dict(_setting(s) for s in args.set)
     if args.database_url:
         settings["GOVCRAWL_DATABASE_URL"] = args.database_url
     spider_args = {"province": args.province, "division": args.division, "seeds": str(args.seeds) if args.seeds else None}
-    if args.seeds is not None and not args.seeds.is_file():
-        raise CliError(ExitCode.USAGE, f"no such seed file: {args.seeds}")
     if args.workers < 1:
         raise CliError(ExitCode.USAGE, "--workers takes a count, 1 or more")
+    # Before anything starts (Scrapy, Redis, the workers, each of which would refuse it in turn):
+    # a selection of nothing is a mistake in the command line, not a crawl that found nothing.
+    try:
+        crawl_seeds(args.seeds, args.province, args.division)
+    except SeedError as exc:
+        raise CliError(ExitCode.USAGE, str(exc)) from exc
     if args.workers == 1 and args.redis is None and args.job is None:
         return crawl(spider_args, settings)
     return crawl_workers(args.workers, spider_args, settings, redis_url=args.redis, job=args.job)

@@ -1,4 +1,4 @@
-"""The govcrawl command line: migrations, export, parse, and its error exits."""
+"""The govcrawl command line: migrations, export, parse, and its error exits (``scrapy crawl``'s too)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sqlalchemy import inspect, text
 
 import govcrawl.stats
 from govcrawl.cli import main
+from govcrawl.config import PROJECT_ROOT
 from govcrawl.store import Archive
 from govcrawl.store.engine import make_engine
 
@@ -108,6 +109,46 @@ def test_parse_missing_file_exits_2(tmp_path):
     done = run_cli("parse", str(tmp_path / "missing.pdf"), "--json", tmp_path=tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip() == f"govcrawl: no such file: {tmp_path / 'missing.pdf'}"
+
+
+def _start_crawl(command: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
+    """A crawl command as a user types it in the checkout, into an archive of its own in ``tmp_path``."""
+    env = os.environ | {
+        "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "",
+        "GOVCRAWL_DATABASE_URL": f"sqlite:///{tmp_path / 'archive.sqlite3'}",
+        "GOVCRAWL_DATA_DIR": str(tmp_path / "data"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", *command], cwd=PROJECT_ROOT, capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "cause"),
+    [
+        (["scrapy", "crawl", "county", "-a", "province=火星"], "no seed portal matches province=火星 (3207 portals"),
+        (["scrapy", "crawl", "county", "-a", "division=999999"], "no seed portal matches division=999999"),
+        (["scrapy", "crawl", "county", "-a", "seeds={missing}"], "no such seed file: {missing}"),
+        (["scrapy", "crawl", "county", "-a", "seeds={no_url}"], "seeds file {no_url}: header lacks columns: portal_url"),
+        (["govcrawl", "crawl", "--province", "火星"], "no seed portal matches province=火星 (3207 portals"),
+        (["govcrawl", "crawl", "--seeds", "{no_url}"], "seeds file {no_url}: header lacks columns: portal_url"),
+        # Several workers: refused before any is started or Redis is asked (none listens on port 1).
+        (["govcrawl", "crawl", "--province", "火星", "--workers", "2", "--redis", "redis://127.0.0.1:1/0"],
+         "no seed portal matches province=火星"),
+    ],
+)
+def test_a_crawl_of_nothing_exits_2_before_starting(command: list[str], cause: str, tmp_path: Path) -> None:
+    files = {"missing": tmp_path / "missing.csv", "no_url": tmp_path / "no_url.csv"}
+    files["no_url"].write_text("division_code,province,prefecture,name,level,homepage\n", encoding="utf-8")
+    done = _start_crawl([arg.format(**files) for arg in command], tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr[-2000:]  # one line that says why: no log, no traceback
+    assert lines[0].startswith("govcrawl: " + cause.format(**files))
+    assert done.stdout == ""
+    # Nothing was started: no archive opened (nor created), no data directory for WARC files.
+    assert not (tmp_path / "archive.sqlite3").exists()
+    assert not (tmp_path / "data").exists()
 
 
 def test_parse_unsupported_type_exits_3(tmp_path):

@@ -53,7 +53,7 @@ from govcrawl.identify import is_report_title
 from govcrawl.incremental import LINKED_FILE, IncrementalState, settled
 from govcrawl.items import CrawlError, FetchedDocument
 from govcrawl.records import Capture
-from govcrawl.seeds import Portal, SeedProblem, load_seeds, select
+from govcrawl.seeds import Portal, SeedProblem, crawl_seeds
 
 #: Hops from the homepage through 政府信息公开 / 政务公开 pages before giving up on finding the column.
 MAX_HOPS = 2
@@ -118,8 +118,10 @@ class CountySpider(scrapy.Spider):
         self.division = division
         self.seeds_file = seeds
         # Selected now, before the crawl opens: the archive extension reads what it knows of them.
-        portals, self.seed_problems = load_seeds([seeds] if seeds else None)
-        self.portals: list[Portal] = select(portals, province, division)
+        # The commands made the same check before starting; here it stops any other way of starting
+        # a crawl of nothing (SeedError).
+        self.portals: list[Portal]
+        self.portals, self.seed_problems = crawl_seeds(seeds, province, division)
         #: Per seed portal URL: what its crawl found so far.
         self.runs: dict[str, PortalRun] = {}
         #: Handed in by the archive extension: the last good column per division code, and the
