@@ -151,6 +151,11 @@ GOVCRAWL_RESOLVE_TIMEOUT = float(os.environ.get("GOVCRAWL_RESOLVE_TIMEOUT", "5")
 # Per portal and run: at most this many requests and seconds from its first request (0: no limit).
 GOVCRAWL_PORTAL_MAX_PAGES = int(os.environ.get("GOVCRAWL_PORTAL_MAX_PAGES", "2000"))
 GOVCRAWL_PORTAL_MAX_SECONDS = float(os.environ.get("GOVCRAWL_PORTAL_MAX_SECONDS", "1800"))
+# Discovery per portal (govcrawl.discover.explore): pages opened to find its 年报 columns, more for
+# each unit found on a 部门/乡镇 platform, and seconds from the first of them.
+GOVCRAWL_DISCOVERY_PAGES = int(os.environ.get("GOVCRAWL_DISCOVERY_PAGES", "40"))
+GOVCRAWL_DISCOVERY_PAGES_PER_UNIT = int(os.environ.get("GOVCRAWL_DISCOVERY_PAGES_PER_UNIT", "3"))
+GOVCRAWL_DISCOVERY_SECONDS = float(os.environ.get("GOVCRAWL_DISCOVERY_SECONDS", "600"))
 
 # Incremental runs (govcrawl.fetch.cache, govcrawl.incremental): "0" fetches everything as a first
 # run does; archived reports fetched less than this many days ago cost no request, older ones are

@@ -45,7 +45,10 @@ def crawl(tmp_path_factory) -> Iterator[Crawl]:
     engine = create_engine(url)
     with engine.connect() as conn:
         rows = conn.execute(
-            text("select division_code, failure_class, column_url, reports_found, pages_fetched from portal_health")
+            text(
+                "select division_code, failure_class, column_url, reports_found, pages_fetched, found_by, discovery_pages"
+                " from portal_health"
+            )
         )
         health = {r[0]: tuple(r[1:]) for r in rows}
     engine.dispose()
@@ -76,9 +79,19 @@ def test_every_portal_has_its_health_class(crawl: Crawl) -> None:
 def test_working_portals_record_their_column_and_reports(crawl: Crawl) -> None:
     for portal in crawl.truth["portals"]:
         if portal["failure"] is None:
-            failure, column, found, pages = crawl.health[portal["division_code"]]
+            failure, column, found, pages, found_by, discovery = crawl.health[portal["division_code"]]
             assert column is not None and urllib.parse.urlsplit(column).hostname in portal["hosts"], portal["host"]
             assert found >= len(portal["reports"]) and pages >= found, portal["host"]
+            # A first run: every column was found from the portal itself, at a cost of at least its homepage.
+            assert found_by and set(found_by.split(",")) <= {"nav", "explore", "sitemap", "search"}, portal["host"]
+            assert 1 <= discovery <= pages, portal["host"]
+
+
+def test_portals_whose_way_in_fails_record_what_discovery_spent(crawl: Crawl) -> None:
+    for portal in crawl.truth["portals"]:
+        if portal["failure"] in ("no_column", "empty_column"):
+            _, _, found, pages, found_by, discovery = crawl.health[portal["division_code"]]
+            assert (found, found_by) == (0, None) and 1 <= discovery <= pages, portal["host"]
 
 
 def test_robots_excluded_column_never_fetched(crawl: Crawl) -> None:

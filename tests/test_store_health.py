@@ -68,8 +68,22 @@ def test_last_good_column_is_the_newest_with_reports(archive):
     _health(archive, third, column_url="http://127.0.0.1/broken/", found=0, failure="empty_column")
     _health(archive, third, code="440300", column_url="http://127.0.0.1/gd/")
     assert archive.runs.column_hints(["370811", "440300", "110101"]) == {
-        "370811": "http://127.0.0.1/new/", "440300": "http://127.0.0.1/gd/",
+        "370811": ["http://127.0.0.1/new/"], "440300": ["http://127.0.0.1/gd/"],
     }
+
+
+def test_every_column_that_gave_reports_is_a_hint_with_how_it_was_found(archive):
+    """A portal with a 部门信息公开平台 has one column per unit: the next run starts from all of them."""
+    run = archive.runs.start({})
+    columns = ["http://127.0.0.1/nb/", "http://127.0.0.1/bm/jyj/ndbg/", "http://127.0.0.1/bm/czj/ndbg/"]
+    archive.runs.record_health(
+        run, "370811", column_url=columns[0], reports_found=9, pages_fetched=30, failure_class=None,
+        found_by="nav,explore", discovery_pages=14, columns=columns,
+    )
+    assert archive.runs.column_hints(["370811"]) == {"370811": columns}
+    with Session(archive.engine) as session:
+        row = session.scalars(select(PortalHealth)).one()
+    assert (row.found_by, row.discovery_pages, row.columns) == ("nav,explore", 14, columns)
 
 
 def test_last_good_column_of_unknown_or_failing_portal_is_none(archive):

@@ -68,7 +68,12 @@ def squash(text: str) -> str:
 
 
 def extract_links(page_html: str, base_url: str) -> list[Link]:
-    """Every http(s) anchor of a page, made absolute against ``<base href>`` or ``base_url``, in page order."""
+    """Every http(s) link of a page, made absolute against ``<base href>`` or ``base_url``, in page order.
+
+    Besides ``<a href>``: the URL a ``javascript:`` href or an ``onclick`` handler opens
+    (``location.href='…'``, ``window.open('…')``, ``openUrl('…')``), on any element, since real nav
+    bars are built that way; and an image link's ``alt`` text when the anchor has no text.
+    """
     if not page_html.strip():
         return []
     try:
@@ -78,17 +83,47 @@ def extract_links(page_html: str, base_url: str) -> list[Link]:
     base_el = tree.find(".//base[@href]")
     base = urljoin(base_url, base_el.get("href")) if base_el is not None else base_url
     links: list[Link] = []
-    for a in tree.iter("a"):
-        href = (a.get("href") or "").strip()
-        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        href = (el.get("href") or "").strip() if el.tag in ("a", "area") else ""
+        if href.lower().startswith("javascript:"):
+            href = _scripted_target(href)
+        elif href.startswith("#"):
+            href = ""
+        if not href and el.get("onclick"):
+            href = _scripted_target(el.get("onclick"))
+        if not href or href.lower().startswith(("mailto:", "tel:")):
             continue
         url = urljoin(base, href)
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             continue
         url = urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
-        links.append(Link(canonical_url(url), squash(a.text_content()), squash(a.get("title") or "")))
+        text = squash(el.text_content()) or squash(el.get("alt") or "") or _image_alt(el)
+        links.append(Link(canonical_url(url), text, squash(el.get("title") or "")))
     return links
+
+
+# The URL a script handler opens: the first quoted path or page-looking string in it.
+_HANDLER_URL = re.compile(
+    r"""['"]((?:https?://|/|\.{1,2}/)[^'"\s]*|[^'"\s/]+\.(?:s?html?|jsp|aspx?|php|do)(?:\?[^'"\s]*)?)['"]""",
+    re.IGNORECASE,
+)
+
+
+def _scripted_target(script: str) -> str:
+    m = _HANDLER_URL.search(html.unescape(script))
+    return m.group(1) if m else ""
+
+
+def _image_alt(el: lxml_html.HtmlElement) -> str:
+    """The ``alt`` (else ``title``) of the first image inside an element: an image-only nav entry's name."""
+    for img in el.iter("img"):
+        label = squash(img.get("alt") or "") or squash(img.get("title") or "")
+        if label:
+            return label
+    return ""
 
 
 def canonical_url(url: str) -> str:

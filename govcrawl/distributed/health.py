@@ -21,7 +21,7 @@ def pooled_health(crawler: Crawler, runs: Sequence[Any]) -> list[Any]:
     """Portal health for the whole distributed job, or [] when another worker will record it.
 
     ``runs`` are this worker's ``PortalRun``s (``govcrawl.spiders.county``). Their counts, column
-    URLs, failures and robots flags are added to the job's per-portal totals in Redis; then, if no
+    URLs, discovery pages, productive columns and how they were found, failures and robots flags are added to the job's per-portal totals in Redis; then, if no
     other live worker is still to close, one worker (whoever claims it first) gets the pooled runs to
     record, clears the totals, so a job name reused the next night starts from zero, and sends
     :data:`job_recorded`. Outside distributed mode, ``runs`` are returned as they are.
@@ -54,6 +54,11 @@ def _pool(queue: LeasedQueue, runs: Sequence[Any]) -> list[Any] | None:
             key = f"{prefix}:{run.portal.portal_url}"
             pipe.hincrby(key, "pages", run.pages)
             pipe.hincrby(key, "reports", run.reports)
+            pipe.hincrby(key, "discovery_pages", run.discovery_pages)
+            for column, count in run.productive.items():
+                pipe.hincrby(f"{key}:productive", column, count)
+            for column, way in run.ways.items():
+                pipe.hsetnx(f"{key}:ways", column, way)
             if run.column_url:
                 pipe.hsetnx(key, "column_url", run.column_url)
             if run.failure:
@@ -86,8 +91,16 @@ def _pool(queue: LeasedQueue, runs: Sequence[Any]) -> list[Any] | None:
                 robots=bool(totals.get("robots")),
                 cut_short=bool(totals.get("cut_short")),
                 columns=sorted(m.decode() for m in call(server.smembers, f"{key}:columns")),
+                discovery_pages=int(totals.get("discovery_pages", 0)),
+                productive=_decoded(call(server.hgetall, f"{key}:productive"), int),
+                ways=_decoded(call(server.hgetall, f"{key}:ways"), str),
             )
         )
     keys = call(lambda: list(server.scan_iter(f"{prefix}:*")))
     call(server.delete, *keys)
     return pooled
+
+
+def _decoded(mapping: dict[bytes, bytes], kind: type) -> dict[str, Any]:
+    """A Redis hash as text keys and ``kind`` values."""
+    return {k.decode(): kind(v.decode()) for k, v in mapping.items()}

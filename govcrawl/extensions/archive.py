@@ -287,5 +287,6 @@ class ArchiveExtension:
             complete = not (cut_short or run.cut_short or code in self.incomplete)
             self._end_write(
                 "runs.record_health", self.run_id, code, column_url=run.column_url, reports_found=run.reports,
-                pages_fetched=run.pages, failure_class=failure, complete=complete,
+                pages_fetched=run.pages, failure_class=failure, complete=complete, found_by=run.found_by(),
+                discovery_pages=run.discovery_pages, columns=list(run.productive) or None,
             )

@@ -23,8 +23,6 @@ from twisted.internet import task
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
-from govcrawl.discover.families import ListRequest
-from govcrawl.discover.scope import in_scope
 from govcrawl.distributed.health import job_recorded
 from govcrawl.distributed.queue import (
     DEFAULT_LEASE_TTL,
@@ -51,9 +49,7 @@ def start_requests(spider: Any) -> list[Request]:
     """
     requests = []
     for portal in spider.portals:
-        hint = spider.column_hints.get(portal.division_code)
-        if hint and in_scope(hint, portal.host):
-            requests.append(spider._list_request(ListRequest(hint), portal, column=hint, hint=True))
+        requests.extend(spider.hint_requests(portal))
         requests.append(spider._homepage(portal))
     return requests
 

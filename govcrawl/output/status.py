@@ -50,6 +50,9 @@ def render_text(status: Status, limit: int = 20, all_portals: bool = False) -> s
         )
         if not run.clean:
             lines.append(f"  {_problems(run)}")
+        discovery = _discovery_line(status.portals)
+        if discovery:
+            lines.append(f"  {discovery}")
     regressions = status.regressions
     if regressions:
         lines.append(
@@ -114,8 +117,29 @@ def _problems(run: RunSummary) -> str:
     )
 
 
+def _discovery_line(portals: Sequence[PortalStatus]) -> str:
+    """How the examined run's portals found their columns, and the discovery pages they spent."""
+    ways: dict[str, int] = {}
+    for p in portals:
+        for way in (p.found_by or "").split(","):
+            if way:
+                ways[way] = ways.get(way, 0) + 1
+    spent = sorted(p.discovery_pages for p in portals if p.discovery_pages is not None)
+    if not ways and not spent:
+        return ""
+    found = ", ".join(f"{way} {n}" for way, n in sorted(ways.items(), key=lambda kv: -kv[1])) or "none"
+    pages = (
+        f"; discovery pages per portal: median {spent[len(spent) // 2]}, max {spent[-1]}, total {sum(spent)}"
+        if spent else ""
+    )
+    return f"columns found by: {found}{pages}"
+
+
 def _portal_table(portals: list[PortalStatus]) -> list[str]:
-    header = ("code", "portal", "province", "failure", "fails in a row", "last success", "reports", "column")
+    header = (
+        "code", "portal", "province", "failure", "fails in a row", "last success", "reports", "found by",
+        "discovery pages", "column",
+    )
     rows = [
         (
             p.division_code,
@@ -125,11 +149,13 @@ def _portal_table(portals: list[PortalStatus]) -> list[str]:
             str(p.consecutive_failures),
             f"{_time(p.last_success_at)} (run {p.last_success_run_id})" if p.last_success_at else "never",
             f"{'-' if p.previous_reports_found is None else p.previous_reports_found} -> {p.reports_found}",
+            p.found_by or "-",
+            "-" if p.discovery_pages is None else str(p.discovery_pages),
             p.column_url or "-",
         )
         for p in portals
     ]
-    return _table(header, rows, "llllrlrl")
+    return _table(header, rows, "llllrlrlrl")
 
 
 def _cells(counts: Counts) -> tuple[str, ...]:

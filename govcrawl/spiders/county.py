@@ -1,4 +1,4 @@
-"""The ``county`` spider: seed portals → 年报 column → every list page → every report.
+"""The ``county`` spider: seed portals → 年报 columns → every list page → every report.
 
 Run as ``scrapy crawl county -a province=云南`` (full name, short name or code), optionally
 ``-a division=530115`` (comma-separated; a prefecture or province code takes the units inside it)
@@ -7,11 +7,15 @@ what a fetched document is, and whether it is kept, is decided by the pipelines;
 already holds is the HTTP cache's business (``govcrawl.fetch.cache``).
 
 What the archive knows is handed in by the archive extension before the first request: each
-portal's last good column (``column_hints``: the crawl starts there instead of the homepage) and
+portal's last good columns (``column_hints``: the crawl starts there instead of the homepage) and
 the incremental state (``incremental``), with which a list page showing only reports known at the
 portal's last complete walk ends the paging of its list (``govcrawl.incremental.settled``). A
 response served from the archive (Scrapy's ``cached`` flag) yields no document: its links are
 still followed.
+
+Columns are found by a best-first exploration of the portal's disclosure area under a per-portal
+budget (``govcrawl.discover.explore``), then by the portal's /sitemap.xml and its site search; how
+each column was found is kept (``PortalRun.found_by``: hint, nav, explore, sitemap, search).
 
 It stays one module, in the order a portal is crawled (navigation, the column's lists, report pages
 and files, failures), because every callback works on the same portal's state (:class:`PortalRun`);
@@ -20,11 +24,13 @@ what differs from one CMS to another lives in ``govcrawl.discover``.
 
 from __future__ import annotations
 
+import secrets
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import FormRequest, Request, Response, TextResponse
@@ -32,6 +38,14 @@ from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
 from govcrawl.discover import families
+from govcrawl.discover.explore import (
+    UNIT_KINDS,
+    Frontier,
+    page_kind,
+    score_link,
+    search_url,
+    sitemap_locations,
+)
 from govcrawl.discover.families import ListRequest, scripted
 from govcrawl.discover.links import (
     ATTACHMENT_EXTENSIONS,
@@ -55,12 +69,17 @@ from govcrawl.items import CrawlError, FetchedDocument
 from govcrawl.records import Capture
 from govcrawl.seeds import Portal, SeedProblem, crawl_seeds
 
-#: Hops from the homepage through 政府信息公开 / 政务公开 pages before giving up on finding the column.
-MAX_HOPS = 2
 #: Column candidates followed per page (several: a portal may split its 年报 by unit or year).
 MAX_COLUMNS_PER_PAGE = 4
-#: Disclosure pages followed per page on the way to the column.
-MAX_DISCLOSURE_PER_PAGE = 3
+#: Discovery budget per portal (settings ``GOVCRAWL_DISCOVERY_*``): pages opened to find columns,
+#: more per unit found on a 部门/乡镇 platform, and seconds from the first of them.
+DISCOVERY_PAGES = 40
+DISCOVERY_PAGES_PER_UNIT = 3
+DISCOVERY_SECONDS = 600.0
+#: Discovery pages of one portal in flight at once: best-first order is kept, latency is hidden.
+DISCOVERY_WIDTH = 2
+#: Nested sitemaps followed from /sitemap.xml.
+MAX_SITEMAPS = 3
 #: Levels of sub-columns (year, then unit) followed below a column.
 MAX_SUB_DEPTH = 2
 #: Script redirects (shell homepages) followed in a row.
@@ -84,6 +103,22 @@ class PortalRun:
     hosts: set[str] = field(default_factory=set)  # the unit's other government hosts reached by its nav
     rediscovering: bool = False
     cut_short: bool = False  # its budget ran out: the walk did not reach everything
+    # Discovery (govcrawl.discover.explore): the unopened links, best first, and what was spent.
+    frontier: Frontier = field(default_factory=Frontier)
+    discovery_pages: int = 0
+    discovery_started: float | None = None
+    exploring: int = 0  # discovery pages this process asked for and has not had back
+    reading: int = 0  # column lists this process asked for and has not had back
+    owner: bool = False  # this process opened the portal (homepage or hints): it runs the fallbacks
+    fallbacks: list[str] = field(default_factory=lambda: ["sitemap.xml", "search"])
+    search_url: str | None = None  # the homepage's plain-GET site search
+    ways: dict[str, str] = field(default_factory=dict)  # column URL → how it was found (FOUND_BY)
+    productive: dict[str, int] = field(default_factory=dict)  # column URL → report links it listed
+
+    def found_by(self) -> str | None:
+        """How the columns that gave reports were found, in the order they gave them (``nav,explore``)."""
+        ways = dict.fromkeys(self.ways.get(column, "explore") for column in self.productive)
+        return ",".join(ways) or None
 
     def failure_class(self) -> str | None:
         """The portal's failure class for the health record (None: reports found)."""
@@ -120,18 +155,33 @@ class CountySpider(scrapy.Spider):
         # Selected now, before the crawl opens: the archive extension reads what it knows of them.
         # The commands made the same check before starting; here it stops any other way of starting
         # a crawl of nothing (SeedError).
-        self.portals: list[Portal]
         self.portals, self.seed_problems = crawl_seeds(seeds, province, division)
         #: Per seed portal URL: what its crawl found so far.
         self.runs: dict[str, PortalRun] = {}
-        #: Handed in by the archive extension: the last good column per division code, and the
+        #: Handed in by the archive extension: the last good columns per division code, and the
         #: incremental state (None: every list is read to its end).
-        self.column_hints: dict[str, str] = {}
+        self.column_hints: dict[str, list[str]] = {}
         self.incremental: IncrementalState | None = None
         self._due: set[str | None] = set()
+        #: Marks this process's discovery requests: in a distributed job another worker may get them back.
+        self.token = secrets.token_hex(6)
+        self.discovery_pages = DISCOVERY_PAGES
+        self.discovery_pages_per_unit = DISCOVERY_PAGES_PER_UNIT
+        self.discovery_seconds = DISCOVERY_SECONDS
+        self.discovery_width = DISCOVERY_WIDTH
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> CountySpider:
+        """The spider, with its discovery budget from the settings (``GOVCRAWL_DISCOVERY_*``)."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.discovery_pages = settings.getint("GOVCRAWL_DISCOVERY_PAGES", DISCOVERY_PAGES)
+        spider.discovery_pages_per_unit = settings.getint("GOVCRAWL_DISCOVERY_PAGES_PER_UNIT", DISCOVERY_PAGES_PER_UNIT)
+        spider.discovery_seconds = settings.getfloat("GOVCRAWL_DISCOVERY_SECONDS", DISCOVERY_SECONDS)
+        return spider
 
     async def start(self) -> AsyncIterator[Any]:
-        """Per selected portal: its last good column first when there is one, else its homepage."""
+        """Per selected portal: its last good columns when it has some, else its homepage."""
         for problem in self.seed_problems:
             self.logger.warning("seed row skipped: %s", problem)
             yield _seed_error(problem)
@@ -141,16 +191,31 @@ class CountySpider(scrapy.Spider):
             self._due = self.incremental.due()
         for portal in self.portals:
             self.runs[portal.portal_url] = PortalRun(portal)
-            hint = self.column_hints.get(portal.division_code)
-            if hint and in_scope(hint, portal.host):
+            hints = self.hint_requests(portal)
+            if hints:
                 self.crawler.stats.inc_value("govcrawl/column_hints")
-                self.runs[portal.portal_url].columns.append(hint)
-                yield self._list_request(ListRequest(hint), portal, column=hint, hint=True)
-            else:
-                yield self._homepage(portal)
+            for request in hints or [self._homepage(portal)]:
+                yield request
+
+    def hint_requests(self, portal: Portal) -> list[Request]:
+        """List requests for the portal's columns that gave reports last time (``column_hints``)."""
+        run = self._run(portal)
+        requests = []
+        for hint in self.column_hints.get(portal.division_code, []):
+            self._admit(hint, portal)  # a column on the unit's disclosure platform, another government host
+            if self._allowed(hint, portal):
+                run.columns.append(hint)
+                run.owner = True
+                requests.append(self._list_request(ListRequest(hint), portal, column=hint, hint=True, way="hint"))
+        return requests
 
     def _homepage(self, portal: Portal) -> Request:
-        return self._request(portal.portal_url, portal, self.parse_portal_page, {"hop": 0, "homepage": True})
+        run = self._run(portal)
+        run.owner = True
+        run.frontier.mark(canonical_url(portal.portal_url))
+        return self._request(
+            portal.portal_url, portal, self.parse_portal_page, {"hop": 0, "homepage": True, "way": "nav"}
+        )
 
     def _run(self, portal: Portal) -> PortalRun:
         return self.runs.setdefault(portal.portal_url, PortalRun(portal))
@@ -184,38 +249,129 @@ class CountySpider(scrapy.Spider):
     # -- navigation: homepage and disclosure pages -------------------------------------------------
 
     def parse_portal_page(self, response: Response) -> Iterator[Any]:
-        """A homepage or 政府信息公开 page: follow the 年报 column, else go one hop deeper."""
+        """A homepage or a page of the disclosure area: queue the 年报 columns it links, keep its other
+        links as the portal's frontier, and open the best of them next (``govcrawl.discover.explore``)."""
         run = self._count_page(response)
-        if not isinstance(response, TextResponse):
-            return
         portal: Portal = response.meta["portal"]
+        self._explored(response, run)
+        if not isinstance(response, TextResponse):
+            yield from self._explore(portal)
+            return
         links = self._links(response, portal, navigation=True)
         if response.status in CHALLENGE_STATUSES and not links:  # the browser did not get past it either
             run.failure = run.failure or "blocked"
             return
-        if response.meta.get("homepage") and is_soft_404(response.text):
-            run.failure = "soft404"
-            return
+        if response.meta.get("homepage"):
+            if is_soft_404(response.text):
+                run.failure = "soft404"
+                return
+            run.search_url = run.search_url or self._search(response, portal)
         shells = response.meta.get("shells", 0)
         target = redirect_target(response.text, response.url)
         if target and len(links) < 3 and shells < MAX_SHELL_REDIRECTS and self._allowed(target, portal):
             yield self._request(target, portal, self.parse_portal_page, {**_nav_meta(response), "shells": shells + 1})
             return
         yield from self._follow_reports(response, portal, links)
+        way = _way_on(response)
+        yield from self._queue_columns(portal, links, way)
+        hop, kind = response.meta.get("hop", 0), page_kind(response.meta.get("kind"), response.url)
+        scored = (score_link(link, kind, hop + 1) for link in links)
+        run.frontier.add((x for x in scored if x is not None), hop + 1, way)
+        yield from self._explore(portal)
+
+    def _queue_columns(self, portal: Portal, links: list[Link], way: str) -> Iterator[Request]:
+        """List requests for the best column candidates among ``links`` (text evidence first)."""
+        run = self._run(portal)
         scored = sorted(((column_score(x), x) for x in links), key=lambda p: -p[0])
         best = scored[0][0] if scored else 0
-        columns = _unique([x for s, x in scored if s and s >= min(best, 10)])[:MAX_COLUMNS_PER_PAGE]
-        for link in columns:
+        for link in _unique([x for s, x in scored if s and s >= min(best, 10)])[:MAX_COLUMNS_PER_PAGE]:
+            if link.url in run.ways:
+                continue
             self._admit(link.url, portal)
             run.columns.append(link.url)
-            yield self._list_request(ListRequest(link.url), portal, column=link.url)
-        hop = response.meta["hop"]
-        # Without a column confirmed by its link text, look one hop deeper as well.
-        if best < 10 and hop < MAX_HOPS:
-            ranked = sorted(((disclosure_score(x), x) for x in links), key=lambda p: -p[0])
-            for link in _unique([x for s, x in ranked if s > 0])[:MAX_DISCLOSURE_PER_PAGE]:
-                self._admit(link.url, portal)
-                yield self._request(link.url, portal, self.parse_portal_page, {"hop": hop + 1})
+            run.frontier.mark(link.url)
+            yield self._list_request(ListRequest(link.url), portal, column=link.url, way=way)
+
+    def _explored(self, response: Response, run: PortalRun) -> None:
+        """Account for a discovery page this process asked for: it is back, and it cost the budget."""
+        if response.meta.get("explorer") == self.token:
+            run.exploring = max(0, run.exploring - 1)
+        if _fetched(response):
+            run.discovery_pages += 1
+
+    def _explore(self, portal: Portal) -> Iterator[Request]:
+        """Open the frontier's best links while the budget lasts; when it is spent or empty without a
+        column that gave reports, try what the portal itself offers: /sitemap.xml, then its site search.
+
+        Until a column gives reports, any link with evidence is a candidate; after, only the ways to
+        other units' columns (部门/乡镇 platforms and the units on them): finding one column does not end
+        discovery, but the rest of the disclosure area is not worth its pages.
+        """
+        run = self._run(portal)
+        if run.discovery_started is None:
+            run.discovery_started = time.monotonic()
+        searching = not run.productive and not run.reading
+        while run.exploring < self.discovery_width and self._budget_left(run):
+            entry = run.frontier.pop(lambda s: searching or s.kind in UNIT_KINDS)
+            if entry is None:
+                break
+            run.exploring += 1
+            meta = {"hop": entry.depth, "kind": entry.scored.kind, "way": entry.way, "explorer": self.token}
+            self._admit(entry.scored.url, portal)
+            yield self._request(entry.scored.url, portal, self.parse_portal_page, meta)
+        if searching and not run.exploring and run.owner and not run.failure:
+            yield from self._fall_back(portal)
+
+    def _budget_left(self, run: PortalRun) -> bool:
+        pages = self.discovery_pages + self.discovery_pages_per_unit * run.frontier.units
+        started = run.discovery_started or time.monotonic()
+        if run.discovery_pages < pages and time.monotonic() - started < self.discovery_seconds:
+            return True
+        self.crawler.stats.inc_value("govcrawl/discovery/budget_spent")
+        return False
+
+    def _fall_back(self, portal: Portal) -> Iterator[Request]:
+        """The next of the portal's own ways in that exploration did not need: sitemap.xml, site search."""
+        run = self._run(portal)
+        while run.fallbacks:
+            step = run.fallbacks.pop(0)
+            if step == "sitemap.xml":
+                url = canonical_url(urljoin(portal.portal_url, "/sitemap.xml"))
+                if url in run.frontier.seen:
+                    continue
+                run.frontier.mark(url)
+                run.exploring += 1
+                self.crawler.stats.inc_value("govcrawl/discovery/sitemap_xml")
+                yield self._request(url, portal, self.parse_sitemap, {"explorer": self.token, "way": "sitemap"})
+                return
+            if step == "search" and run.search_url and run.search_url not in run.ways:
+                # Not a column candidate: a search that finds nothing leaves the portal without a column.
+                self.crawler.stats.inc_value("govcrawl/discovery/search")
+                yield self._list_request(ListRequest(run.search_url), portal, column=run.search_url, way="search")
+                return
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        """A /sitemap.xml (or a sitemap it lists): column-shaped URLs become columns, found by sitemap."""
+        run = self._count_page(response)
+        portal: Portal = response.meta["portal"]
+        self._explored(response, run)
+        locations = sitemap_locations(response.body) if response.status == 200 else []
+        urls = [canonical_url(u) for u in locations if urlsplit(u).scheme in ("http", "https")]
+        links = [Link(u, "") for u in urls if self._allowed(u, portal)]
+        nested = [x.url for x in links if urlsplit(x.url).path.lower().endswith(".xml")]
+        depth = response.meta.get("sitemaps", 0)
+        for url in nested[: MAX_SITEMAPS if depth == 0 else 0]:
+            if url not in run.frontier.seen:
+                run.frontier.mark(url)
+                run.exploring += 1
+                meta = {"explorer": self.token, "way": "sitemap", "sitemaps": depth + 1}
+                yield self._request(url, portal, self.parse_sitemap, meta)
+        yield from self._queue_columns(portal, [x for x in links if column_score(x) >= 4], "sitemap")
+        yield from self._explore(portal)
+
+    def _search(self, response: TextResponse, portal: Portal) -> str | None:
+        url = search_url(response.text, response.url)
+        return url if url and self._allowed(url, portal) else None
 
     # -- the column: list pages and list APIs ------------------------------------------------------
 
@@ -228,10 +384,17 @@ class CountySpider(scrapy.Spider):
         hint: bool = False,
         year: int | None = None,
         depth: int = 0,
+        way: str | None = None,
     ) -> Request:
+        """A request for a page of ``column``'s list; ``way`` is how the column was found (first page)."""
+        run = self._run(portal)
+        if way is not None:
+            run.ways.setdefault(column, way)
+        run.reading += 1
         meta: dict[str, Any] = {
             "portal": portal, "column": column, "list_request": spec, "hint": hint, "year": year, "sub_depth": depth,
             "dont_cache": True,  # a list is read every run: new reports appear there
+            "explorer": self.token,
         }
         if render or (self._run(portal).browser and spec.payload == "html"):
             meta.update(_browser_meta())
@@ -244,11 +407,20 @@ class CountySpider(scrapy.Spider):
         )
 
     def parse_list(self, response: Response) -> Iterator[Any]:
-        """A list page (or list API answer): queue the rest of the list and every report on it."""
-        self._count_page(response)
+        """A list page (or list API answer): queue the rest of the list and every report on it.
+
+        A column read to nothing sends discovery on (its frontier, then the fallbacks)."""
+        run = self._count_page(response)
+        portal: Portal = response.meta["portal"]
+        if response.meta.get("explorer") == self.token:
+            run.reading = max(0, run.reading - 1)
+        yield from self._read_list(response, portal)
+        if not run.productive:
+            yield from self._explore(portal)
+
+    def _read_list(self, response: Response, portal: Portal) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             return
-        portal: Portal = response.meta["portal"]
         column: str = response.meta["column"]
         spec: ListRequest = response.meta["list_request"]
         year: int | None = response.meta.get("year")
@@ -317,8 +489,9 @@ class CountySpider(scrapy.Spider):
                 continue
             count += 1
             run.reports += 1
-            if column and run.column_url is None:
-                run.column_url = column
+            if column:
+                run.column_url = run.column_url or column
+                run.productive[column] = run.productive.get(column, 0) + 1
             meta = {"link_text": link.label, "parent_title": title}
             if link.is_attachment:
                 yield self._request(link.url, portal, self.parse_attachment, {**meta, LINKED_FILE: True},
@@ -413,6 +586,11 @@ class CountySpider(scrapy.Spider):
         if portal is not None:
             run = self._run(portal)
             run.pages += 1
+            if request.meta.get("explorer") == self.token:
+                if "list_request" in request.meta:
+                    run.reading = max(0, run.reading - 1)
+                else:
+                    run.exploring = max(0, run.exploring - 1)
             if status in CHALLENGE_STATUSES and not request.meta.get("playwright"):
                 # A real browser runs the challenge script and is let in: so does the crawl, from now on.
                 run.browser = True
@@ -430,6 +608,8 @@ class CountySpider(scrapy.Spider):
                 run.cut_short = True
         self.crawler.stats.inc_value(f"govcrawl/fetch_error/{kind}")
         yield CrawlError(request.url, portal, "fetch", kind, str(failure.value)[:500], status)
+        if portal is not None and not self._run(portal).productive:
+            yield from self._explore(portal)
 
     def _rediscover_after_error(self, request: Request, portal: Portal) -> Iterator[Any]:
         run = self._run(portal)
@@ -491,7 +671,7 @@ def _report_title(link: Link, year: int | None) -> str | None:
 _OWN_META = frozenset(
     {
         "portal", "hop", "homepage", "shells", "column", "list_request", "hint", "year", "sub_depth", "link_text",
-        "parent_title", LINKED_FILE, "dont_cache",
+        "parent_title", LINKED_FILE, "dont_cache", "kind", "way", "explorer", "sitemaps",
     }
 )
 
@@ -521,7 +701,19 @@ def _browser_meta() -> dict[str, Any]:
 
 
 def _nav_meta(response: Response) -> dict[str, Any]:
-    return {k: response.meta[k] for k in ("hop", "homepage") if k in response.meta}
+    return {k: response.meta[k] for k in ("hop", "homepage", "kind", "way") if k in response.meta}
+
+
+def _way_on(response: Response) -> str:
+    """How a column linked from this discovery page counts as found (``found_by``): ``nav`` from the
+    homepage or a disclosure page it links, ``sitemap`` from the 网站地图 or a page it led to, else
+    ``explore``."""
+    way, kind, hop = response.meta.get("way"), response.meta.get("kind"), response.meta.get("hop", 0)
+    if kind == "sitemap" or way == "sitemap":
+        return "sitemap"
+    if hop == 0 or (hop == 1 and kind == "area" and way == "nav"):
+        return "nav"
+    return "explore"
 
 
 def _unique(links: list[Link]) -> list[Link]:

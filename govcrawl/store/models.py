@@ -379,7 +379,10 @@ class PortalHealth(Base):
     Columns: ``id``, ``crawl_run_id`` (FK), ``division_code`` (the portal), ``column_url`` (the
     年报 column found, NULL if none), ``reports_found``, ``pages_fetched``, ``failure_class`` (NULL
     when the portal worked, else one of ``FAILURE_CLASSES``), ``checked_at``, ``complete`` (the
-    walk reached every report: nothing of the portal was left unstored, uncaptured or unread).
+    walk reached every report: nothing of the portal was left unstored, uncaptured or unread),
+    ``found_by`` (how the columns that gave reports were found, comma-separated in the order they
+    gave them: hint, nav, explore, sitemap, search), ``discovery_pages`` (pages opened to find
+    them), ``columns`` (JSON: every column that gave reports, where the next run starts).
     UNIQUE (crawl_run_id, division_code): recording again in the same run replaces the row.
     """
 
@@ -402,6 +405,9 @@ class PortalHealth(Base):
     failure_class: Mapped[str | None] = mapped_column(String(20))
     checked_at: Mapped[datetime] = mapped_column(Timestamp)
     complete: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    found_by: Mapped[str | None] = mapped_column(String(60))
+    discovery_pages: Mapped[int | None] = mapped_column(Integer)
+    columns: Mapped[list[str] | None] = mapped_column(JsonType)
 
 
 class Capture(Base):

@@ -128,11 +128,16 @@ class Runs:
         pages_fetched: int,
         failure_class: str | None,
         complete: bool = True,
+        found_by: str | None = None,
+        discovery_pages: int | None = None,
+        columns: list[str] | None = None,
     ) -> None:
         """Record how a portal fared in a run; a second call for the same run and portal replaces the row.
 
         ``failure_class`` is None for a working portal, else one of ``FAILURE_CLASSES``;
-        ``complete`` says the walk reached every report (nothing left unstored, uncaptured or unread).
+        ``complete`` says the walk reached every report (nothing left unstored, uncaptured or unread);
+        ``found_by``, ``discovery_pages`` and ``columns``: how its columns were found, at what cost,
+        and which columns gave reports.
         """
         if failure_class is not None and failure_class not in FAILURE_CLASSES:
             raise ValueError(
@@ -145,6 +150,9 @@ class Runs:
             "failure_class": failure_class,
             "checked_at": now(),
             "complete": complete,
+            "found_by": found_by,
+            "discovery_pages": discovery_pages,
+            "columns": columns,
         }
         stmt = self.db.insert(PortalHealth.__table__).values(crawl_run_id=run_id, division_code=division_code, **values)
         stmt = stmt.on_conflict_do_update(
@@ -184,8 +192,9 @@ class Runs:
         with self.db.sessions.begin() as session:
             session.execute(update(CrawlJob).where(CrawlJob.name == name).values(finished_at=now()))
 
-    def column_hints(self, division_codes: Iterable[str]) -> dict[str, str]:
-        """Per division, the column URL of its most recent run that found reports there (one query)."""
+    def column_hints(self, division_codes: Iterable[str]) -> dict[str, list[str]]:
+        """Per division, the columns that gave reports in its most recent run that found any (one query):
+        all of them where the run listed them, else its one ``column_url``."""
         codes = set(division_codes)
         newest = (
             select(PortalHealth.division_code, func.max(PortalHealth.id).label("id"))
@@ -193,11 +202,13 @@ class Runs:
             .group_by(PortalHealth.division_code)
             .subquery()
         )
-        query = select(PortalHealth.division_code, PortalHealth.column_url).join(
+        query = select(PortalHealth.division_code, PortalHealth.column_url, PortalHealth.columns).join(
             newest, PortalHealth.id == newest.c.id
         )
         with self.db.sessions() as session:
-            return {code: url for code, url in session.execute(query) if code in codes}
+            return {
+                code: list(columns or [url]) for code, url, columns in session.execute(query) if code in codes
+            }
 
 
 def _count(session: Session, condition: ColumnElement[bool]) -> int:

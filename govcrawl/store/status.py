@@ -103,6 +103,8 @@ class PortalStatus:
     pages_fetched: int
     failure_class: str | None
     column_url: str | None
+    found_by: str | None  # how its columns were found (hint, nav, explore, sitemap, search)
+    discovery_pages: int | None  # pages opened to find them (None: recorded before this was kept)
     previous_run_id: int | None
     previous_reports_found: int | None
     last_success_run_id: int | None
@@ -336,6 +338,8 @@ def portal_states(session: Session, run_id: int | None, prefix: str | None) -> l
                 pages_fetched=row.pages_fetched,
                 failure_class=row.failure_class,
                 column_url=row.column_url,
+                found_by=row.found_by,
+                discovery_pages=row.discovery_pages,
                 previous_run_id=previous_run_id,
                 previous_reports_found=previous_found,
                 last_success_run_id=success_run_id,

@@ -17,6 +17,9 @@ CPU of this machine, which also runs the replica) and with ``--latency`` seconds
 (default 0.3 s, a distant government server's round trip), where the network and the politeness
 limits set the pace, as on the real web.
 
+Discovery: the pages each portal spent finding its columns (``portal_health.discovery_pages``), and
+recall per way its columns were found (``found_by``: nav, explore, sitemap, search).
+
 Minimal pages per report: what any crawler starting from the seed list must fetch, i.e. per portal
 its homepage and its column's first list page, and per report its document (and the article page
 that links it, when the report is an attachment), divided by the reports.
@@ -32,8 +35,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
+
 from govcrawl.config import PROJECT_ROOT
 from govcrawl.store.archive import Archive
+from govcrawl.store.models import PortalHealth
 from replica.generate import generated_web
 from replica.harness import crawl_env, run_crawl, write_seeds
 from replica.procstats import PeakMemory
@@ -87,6 +93,7 @@ class Regime:
     baseline: tuple[int, float, float, int]  # exit code, wall, peak MiB, pages
     oracle_wall: float
     discovery_wall: float
+    health: dict[str, tuple[str | None, int | None]]  # division code → (found_by, discovery pages)
 
 
 def measure(web: VirtualWeb, latency: float) -> Regime:
@@ -100,6 +107,10 @@ def measure(web: VirtualWeb, latency: float) -> Regime:
         truth = server.truth()
         archive = Archive(db)
         reports = list(archive.queries.export())
+        with archive.engine.connect() as connection:
+            rows = connection.execute(select(PortalHealth.division_code, PortalHealth.found_by,
+                                             PortalHealth.discovery_pages))
+            health = {code: (found_by, pages) for code, found_by, pages in rows}
         archive.close()
         expected = sorted({r["url"] for p in truth["portals"] for r in p["reports"]})
         mark = len(server.log)
@@ -110,7 +121,31 @@ def measure(web: VirtualWeb, latency: float) -> Regime:
         d_env = crawl_env(server.proxy_url, f"sqlite:///{work / 'discovery.sqlite3'}")
         _, d_wall, _ = run_crawl(seeds, d_env, work / "discovery.log", "-s", "ITEM_PIPELINES={}")
     pages = [r for r in crawl_log if not r["url"].endswith("/robots.txt") and ".gov.cn" in r["url"]]
-    return Regime(latency, code, wall, peak, pages, reports, truth, (b_code, b_wall, b_peak, len(b_pages)), o_wall, d_wall)
+    return Regime(
+        latency, code, wall, peak, pages, reports, truth, (b_code, b_wall, b_peak, len(b_pages)), o_wall, d_wall, health
+    )
+
+
+def discovery_lines(truth: dict, reports: list[dict], health: dict[str, tuple[str | None, int | None]]) -> list[str]:
+    """Discovery pages per portal, and recall per way the portals' columns were found (``found_by``)."""
+    spent = sorted(pages for _, pages in health.values() if pages is not None)
+    lines = []
+    if spent:
+        lines.append(f"discovery pages per portal: mean {sum(spent) / len(spent):.2f}, median {spent[len(spent) // 2]}, "
+                     f"max {spent[-1]} ({len(spent)} portals)")
+    archived = {u for r in reports for u in r.get("source_urls") or []}
+    per_way: dict[str, list[int]] = {}
+    for portal in truth["portals"]:
+        if not portal["reports"]:
+            continue
+        way = health.get(portal["division_code"], (None, None))[0] or "not found"
+        counts = per_way.setdefault(way, [0, 0, 0])
+        counts[0] += 1
+        counts[1] += len(portal["reports"])
+        counts[2] += sum(1 for r in portal["reports"] if r["url"] in archived)
+    for way, (portals, expected, found) in sorted(per_way.items(), key=lambda kv: -kv[1][0]):
+        lines.append(f"  found by {way}: {portals} portals, recall {found}/{expected} ({found / max(1, expected):.1%})")
+    return lines
 
 
 def report(m: Regime) -> bool:
@@ -130,6 +165,8 @@ def report(m: Regime) -> bool:
     print(f"rendered in Chromium: {len(rendered)} of {len(m.pages)} pages ({len(rendered) / max(1, len(m.pages)):.1%})")
     print(f"pages per report found: {per_report:.2f}; minimal {minimal_per_report:.2f} "
           f"→ ratio {per_report / minimal_per_report:.2f} (target ≤ {TARGET_PAGES_RATIO})")
+    for line in discovery_lines(m.truth, m.reports, m.health):
+        print(line)
     print(f"baseline: exit {b_code}, wall {b_wall:.1f} s, {b_pages} pages, {b_pages / b_wall:.1f} pages/s, "
           f"peak memory {b_peak:.0f} MiB")
     print(f"wall-time ratio crawl / baseline: {m.wall / b_wall:.2f} (target ≤ {TARGET_WALL_RATIO})")
