@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from govcrawl.store.models import (
     CheckResult,
     CrawlRun,
     FetchError,
+    Parse,
     Portal,
     Report,
     Source,
@@ -81,6 +83,73 @@ def test_known_report_is_never_overwritten(archive, make_record):
         values = session.execute(select(StatValue.key, StatValue.value)).all()
     assert (report.title, report.year) == ("任城区2021年政府信息公开工作年度报告", 2021)
     assert values == [("apply.new.total", Decimal(14))]
+
+
+COPY_URL = "http://www.docwenku.net/p-1.html"
+ORIGINAL_URL = "http://www.rencheng.gov.cn/nb/2021.html"
+
+
+def _copy_and_original(make_record):
+    """One text as an aggregator's copy (read worse: one statistic) and as its original (two)."""
+    copy = dataclasses.replace(
+        make_record(url=COPY_URL, stats=[StatRecord("apply.new.total", 14)]),
+        aggregator_copy=True,
+        title="济宁市任城区人民政府2021年政府信息公开工作年度报告",
+        evidence={"title": "title", "publisher": "title"},
+    )
+    original = dataclasses.replace(
+        make_record(url=ORIGINAL_URL, stats=[StatRecord("apply.new.total", 14), StatRecord("review.total", 2)]),
+        publisher="任城区人民政府",
+        evidence={"publisher": "text:self_reference"},
+    )
+    return copy, original
+
+
+def test_original_with_exactly_its_copy_s_text_takes_the_report_over(archive, make_record):
+    copy, original = _copy_and_original(make_record)
+    first = archive.reports.store(copy)
+    second = archive.reports.store(original)
+    # One text, one version: the original's parse becomes its current one, the copy's stays as history.
+    assert (second.report_id, second.version_id, second.new_version, second.repointed) == (
+        first.report_id, first.version_id, False, True,
+    )
+    (record,) = archive.queries.export()
+    assert (record["parse_id"], record["versions"]) == (second.parse_id, 1)
+    assert record["values"] == {"apply.new.total": 14, "review.total": 2}
+    assert (record["title"], record["publisher"]) == (original.title, "任城区人民政府")
+    assert record["source_urls"] == [ORIGINAL_URL, COPY_URL]
+    with Session(archive.engine) as session:
+        parses = session.execute(select(Parse.id, Parse.is_current).order_by(Parse.id)).all()
+        first_values = session.execute(
+            select(StatValue.key, StatValue.value).where(StatValue.parse_id == first.parse_id)
+        ).all()
+        report = session.get(Report, first.report_id)
+    assert parses == [(first.parse_id, False), (second.parse_id, True)]
+    assert first_values == [("apply.new.total", Decimal(14))]
+    assert report.evidence == {
+        "publisher": "text:self_reference",
+        "repointed": "version 1, read from a copy, is the original's text",
+        "copy:title": "济宁市任城区人民政府2021年政府信息公开工作年度报告",
+        "copy:publisher": "济宁市任城区人民政府",
+        "copy:evidence:title": "title",
+        "copy:evidence:publisher": "title",
+    }
+    # Re-parsing reads the original's bytes, not the copy's.
+    assert [s.url for s in archive.parses.reparse_sources()] == [ORIGINAL_URL]
+
+
+def test_copy_with_exactly_its_original_s_text_is_only_a_source(archive, make_record):
+    copy, original = _copy_and_original(make_record)
+    first = archive.reports.store(original)
+    second = archive.reports.store(copy)
+    assert (second.report_id, second.version_id, second.new_source, second.parse_id, second.repointed) == (
+        first.report_id, first.version_id, True, None, False,
+    )
+    (record,) = archive.queries.export()
+    assert (record["parse_id"], record["publisher"]) == (first.parse_id, "任城区人民政府")
+    assert record["values"] == {"apply.new.total": 14, "review.total": 2}
+    assert record["source_urls"] == [ORIGINAL_URL, COPY_URL]
+    assert count(archive, Parse) == 1
 
 
 def test_identical_bytes_are_one_blob(archive, make_record):

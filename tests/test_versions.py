@@ -2,21 +2,29 @@
 
 Records go through the crawl's own stages (extract, clean, identify, hash, parse) from the seed
 renderings of the replica web and from its DOC文库 page; only identity fields are overridden, to
-stage collisions that real identity would already keep apart.
+stage collisions that real identity would already keep apart, and ``aggregator_copy``, which the
+crawl sets for a page of an aggregator's host.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from govcrawl.records import ReportRecord
 from govcrawl.store.models import Parse, Report, ReportVersion, Source, StatValue
+from govcrawl.store.warc import WarcWriter
 from replica.families.aggregator import _page_html
 from replica.render import render_seed, seed_text
 from replica.web import AGGREGATORS
 
 TITLE = "济宁市任城区人民政府2021年政府信息公开工作年度报告"
+ORIGINAL_URL = "http://www.rencheng.gov.cn/zwgk/ndbg/20220128/2207_att.docx"
+COPY_URL = "http://www.docwenku.net/p-8812034.html"
 
 
 def _html(fragment: str, signature: str = "") -> bytes:
@@ -74,12 +82,164 @@ def test_doc_wenku_copy_attaches_to_the_original(archive, document_record, seed0
     ]
 
 
-def test_original_after_its_copy_joins_the_copy(archive, document_record, seed001):
-    copy = archive.reports.store(
-        document_record(seed001["copy"], "http://www.docwenku.net/p-8812034.html", "text/html")
+def _values(rec: ReportRecord) -> dict[str, Decimal | None]:
+    """A record's statistics as the export reads them (a table's value winning over the text's)."""
+    values: dict[str, Decimal | None] = {}
+    for s in rec.stats:
+        if s.source == "table" or s.key not in values:
+            values[s.key] = None if s.value is None else Decimal(s.value)
+    return values
+
+
+def _exported_values(record: dict) -> dict[str, Decimal | None]:
+    return {k: None if v is None else Decimal(str(v)) for k, v in record["values"].items()}
+
+
+@pytest.fixture
+def original_and_copy(document_record, seed001) -> tuple[ReportRecord, ReportRecord]:
+    """Seed 001 as 任城区 publishes it (the DOCX attachment) and as DOC文库 republished it."""
+    original = document_record(seed001["original"], ORIGINAL_URL)
+    copy = document_record(seed001["copy"], COPY_URL, "text/html")
+    # What the two read differently: the copy parses worse, and names its publisher otherwise.
+    assert copy.aggregator_copy and not original.aggregator_copy
+    assert len(_values(copy)) < len(_values(original))
+    assert copy.publisher != original.publisher
+    return original, copy
+
+
+def _captured(archive, tmp_path, rec: ReportRecord, run_id: int) -> int:
+    """Write ``rec``'s bytes to a WARC file of run ``run_id`` as the crawl does, and index them."""
+    writer = WarcWriter(tmp_path / "warc", run_id=run_id)
+    capture = writer.write(
+        url=rec.capture.url, status=200, headers=[("Content-Type", rec.capture.content_type or "")],
+        body=rec.capture.body, fetched_at=datetime(2026, 11, 23, 1, tzinfo=UTC),
     )
-    original = archive.reports.store(document_record(seed001["original"], "http://127.0.0.1/nb/2021.docx"))
-    assert (original.report_id, original.match) == (copy.report_id, "near")
+    writer.close()
+    return archive.captures.record(capture, run_id)
+
+
+@pytest.mark.parametrize("order", ["copy_first", "original_first"])
+def test_either_order_gives_one_report_read_from_the_original(archive, original_and_copy, order):
+    original, copy = original_and_copy
+    for rec in (copy, original) if order == "copy_first" else (original, copy):
+        archive.reports.store(rec)
+    (record,) = archive.queries.export()
+    assert record["content_hash"] == original.content_hash
+    assert _exported_values(record) == _values(original)
+    assert record["format"] == original.stats_format
+    assert (record["title"], record["region"], record["publisher"]) == (
+        original.title, original.region, original.publisher,
+    )
+    # Both URLs are sources of the one report, the original first: it is the primary source.
+    assert record["source_urls"] == [ORIGINAL_URL, COPY_URL]
+
+
+def test_original_after_its_copy_repoints_the_report(archive, original_and_copy, tmp_path):
+    original, copy = original_and_copy
+    run_id = archive.runs.start({})
+    capture_id = _captured(archive, tmp_path, copy, run_id)
+    first = archive.reports.store(copy, run_id=run_id)
+    second = archive.reports.store(original, run_id=run_id)
+    assert (first.new_report, first.repointed) == (True, False)
+    assert (second.report_id, second.new_report, second.new_version, second.repointed) == (
+        first.report_id, False, True, True,
+    )
+    # The original's text is the current version; the copy's stays as version 1.
+    assert _versions(archive) == [(first.report_id, 1, False), (first.report_id, 2, True)]
+    (record,) = archive.queries.export()
+    assert (record["version"], record["versions"], record["parse_id"]) == (2, 2, second.parse_id)
+    assert [(s["url"], s["version"], s["match"]) for s in record["sources"]] == [
+        (ORIGINAL_URL, 2, "exact"),
+        (COPY_URL, 1, "exact"),
+    ]
+    with Session(archive.engine) as session:
+        report = session.get(Report, first.report_id)
+        copy_version = session.get(ReportVersion, first.version_id)
+        copy_source = session.scalars(select(Source).where(Source.url == COPY_URL)).one()
+        copy_parse = session.scalars(select(Parse).where(Parse.version_id == first.version_id)).one()
+        copy_values: dict[str, Decimal | None] = {}
+        for key, value, source in session.execute(
+            select(StatValue.key, StatValue.value, StatValue.source)
+            .where(StatValue.parse_id == copy_parse.id)
+            .order_by(StatValue.id)
+        ):
+            if source == "table" or key not in copy_values:
+                copy_values[key] = value
+    # The report's identity is the original's; the copy's it replaced is kept in the evidence.
+    assert (report.title, report.publisher, report.publisher_level) == (
+        original.title, original.publisher, original.publisher_level,
+    )
+    assert report.evidence["copy:publisher"] == copy.publisher
+    assert report.evidence["copy:title"] == copy.title
+    assert {k: v for k, v in report.evidence.items() if k.startswith("copy:evidence:")} == {
+        f"copy:evidence:{k}": v for k, v in copy.evidence.items()
+    }
+    assert "repointed" in report.evidence
+    # Nothing the copy brought is lost: its text, its parse, its source row, capture and bytes.
+    assert (copy_version.clean_text, copy_version.aggregator_copy) == (copy.clean_text, True)
+    assert (copy_parse.id, copy_parse.origin, copy_parse.is_current) == (first.parse_id, "crawl", True)
+    assert copy_values == _values(copy)
+    assert (copy_source.version_id, copy_source.match, copy_source.aggregator_copy) == (first.version_id, "exact", True)
+    assert copy_source.capture_id == capture_id
+    assert archive.captures.read(capture_id) == copy.capture.body
+    assert archive.reports.blob(copy_source.blob_sha256) == copy.capture.body
+
+
+def test_copy_after_its_original_changes_nothing(archive, original_and_copy):
+    original, copy = original_and_copy
+    stored = archive.reports.store(original)
+    (before,) = archive.queries.export()
+    with Session(archive.engine) as session:
+        report_before = session.get(Report, stored.report_id).evidence
+    added = archive.reports.store(copy)
+    assert (added.report_id, added.new_version, added.repointed, added.match) == (
+        stored.report_id, False, False, "near",
+    )
+    assert added.new_source
+    (after,) = archive.queries.export()
+    unchanged = ("report_id", "title", "publisher", "region", "content_hash", "version", "versions", "parse_id",
+                 "values", "format")
+    assert {k: after[k] for k in unchanged} == {k: before[k] for k in unchanged}
+    assert after["source_urls"] == [ORIGINAL_URL, COPY_URL]
+    assert len(_versions(archive)) == 1
+    with Session(archive.engine) as session:
+        assert session.get(Report, stored.report_id).evidence == report_before
+
+
+def test_copy_reading_other_numbers_after_the_original_is_only_a_source(archive, document_record, seed001):
+    # The original says 83; an aggregator's copy (of a corrected text, or a bad transcription) 84:
+    # a copy never makes a version of a report the archive has from its original.
+    original = archive.reports.store(document_record(seed001["dated"], "http://127.0.0.1/nb/2021.html", "text/html"))
+    copy = archive.reports.store(
+        document_record(seed001["corrected"], "http://www.docwenku.net/p-1.html", "text/html", aggregator_copy=True)
+    )
+    assert (copy.report_id, copy.new_version, copy.match) == (original.report_id, False, "near")
+    (record,) = archive.queries.export()
+    assert record["values"]["apply.new.natural_person"] == 83
+    assert len(_versions(archive)) == 1
+
+
+def test_corrected_copy_before_the_original_still_gives_way_to_it(archive, document_record, seed001):
+    copy = archive.reports.store(
+        document_record(seed001["corrected"], "http://www.docwenku.net/p-1.html", "text/html", aggregator_copy=True)
+    )
+    original = archive.reports.store(document_record(seed001["dated"], "http://127.0.0.1/nb/2021.html", "text/html"))
+    assert (original.report_id, original.new_version, original.repointed) == (copy.report_id, True, True)
+    (record,) = archive.queries.export()
+    assert record["values"]["apply.new.natural_person"] == 83
+    assert record["source_urls"] == ["http://127.0.0.1/nb/2021.html", "http://www.docwenku.net/p-1.html"]
+
+
+def test_second_original_after_a_repointed_report_is_as_before(archive, original_and_copy, document_record, seed001):
+    # Once a report reads from its original, the rules for originals are the usual ones: the same
+    # report re-published with a new date is a near source of the original's version.
+    original, copy = original_and_copy
+    archive.reports.store(copy)
+    repointed = archive.reports.store(original)
+    dated = archive.reports.store(document_record(seed001["dated"], "http://127.0.0.1/zt/2022/nb.html", "text/html"))
+    assert (dated.report_id, dated.version_id, dated.new_version, dated.repointed, dated.match) == (
+        repointed.report_id, repointed.version_id, False, False, "near",
+    )
 
 
 def test_republished_with_a_new_date_is_another_source(archive, document_record, seed001):

@@ -162,7 +162,10 @@ class Report(Base):
     ``stats_format`` (gov2021, gov2019, legacy2014, legacy_local, narrative or NULL),
     ``parser_version``, ``aggregator_copy``, ``created_at``, ``crawl_run_id`` (the run that first
     archived it), ``evidence`` (JSON: how identity was decided), ``warnings`` (JSON list). Written
-    once; texts live in ``report_versions``, statistics in ``parses`` / ``stat_values``.
+    once, except that the original arriving after an aggregator's copy re-points the identity
+    (title, region, publisher, its level, evidence; the copy's values kept in the evidence,
+    ``govcrawl.store.reports``); texts live in ``report_versions``, statistics in ``parses`` /
+    ``stat_values``.
     """
 
     __tablename__ = "reports"

@@ -162,7 +162,9 @@ class Parses:
             )
 
     def reparse_sources(self, report_ids: list[int] | None = None) -> list[ReparseSource]:
-        """For every version (of ``report_ids`` if given), its first exact source, preferring a WARC capture."""
+        """For every version (of ``report_ids`` if given), its first exact source, preferring an
+        original's to an aggregator's copy (a version read from a copy and later found at its
+        original re-parses the original's bytes), then a WARC capture."""
         query = (
             select(
                 Source.report_id,
@@ -175,7 +177,7 @@ class Parses:
             )
             .join(ReportVersion, ReportVersion.id == Source.version_id)
             .where(Source.match == "exact")
-            .order_by(Source.version_id, Source.capture_id.is_(None), Source.id)
+            .order_by(Source.version_id, Source.aggregator_copy, Source.capture_id.is_(None), Source.id)
         )
         if report_ids is not None:
             query = query.where(Source.report_id.in_(report_ids))

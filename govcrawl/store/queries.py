@@ -95,6 +95,8 @@ class Queries:
         URL the report was fetched from, and ``sources`` the same with, per URL, the version it
         carries, ``match`` (exact/near), the WARC ``capture`` (file, offset, length) and the
         ``blob`` hash of the raw bytes: every value leads back to its report, version and capture.
+        Sources are listed in the order they were archived, except that aggregators' copies come
+        after the originals on government hosts: the first is the report's primary source.
 
         Filters: ``province`` is a name ("广东省", "广东") or a code ("44", "440000") and selects
         every division under it; ``division`` is an exact division code; the years are inclusive
@@ -251,7 +253,7 @@ def _sources_by_report(session: Session, ids: list[int]) -> dict[int, list[dict[
         .join(ReportVersion, ReportVersion.id == Source.version_id)
         .outerjoin(Capture, Capture.id == Source.capture_id)
         .where(Source.report_id.in_(ids))
-        .order_by(Source.id)
+        .order_by(Source.aggregator_copy, Source.id)
     )
     for row in rows:
         capture = None

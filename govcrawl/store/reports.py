@@ -1,8 +1,15 @@
 """The report write path: a capture becomes a new report, a new version of one, or another source of one.
 
-Nothing archived is ever updated except the ``is_current`` marks (and the signature of a version
-archived before signatures were kept). The parse that comes with a new version is written by
-``govcrawl.store.parses``.
+A report is read from its original on the government host whenever the archive has it: an
+aggregator's copy (a DOC文库 page that republished it) is only ever another source of a report
+whose original is known, and the original arriving after its copy *re-points* the report: its
+text becomes the report's current version (with its parse), and its identity the report's.
+
+Nothing archived is ever updated except the ``is_current`` marks, the signature of a version
+archived before signatures were kept, and a re-pointed report's identity (title, region,
+publisher, publisher level and evidence; the copy's values it replaces are kept in the evidence,
+and the copy's text, parse, source and capture stay as they were). The parse that comes with a new
+version is written by ``govcrawl.store.parses``.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text, update
+from sqlalchemy import Connection, exists, func, select, text, update
 from sqlalchemy.orm import Session
 
 from govcrawl.dedupe import (
@@ -37,7 +44,8 @@ class StoreOutcome:
     ``report_id`` and ``version_id`` say where the capture went; ``new_report``, ``new_version``
     and ``new_source`` what was created; ``match`` how the capture relates to the version's text
     ("exact" or "near"), with the estimated ``similarity``; ``parse_id`` is set when a parse was
-    stored.
+    stored; ``repointed`` when the capture is the original of a report known until then only from
+    aggregators' copies, and the report now reads from it.
     """
 
     report_id: int
@@ -48,14 +56,17 @@ class StoreOutcome:
     match: str = "exact"
     similarity: float = 1.0
     parse_id: int | None = None
+    repointed: bool = False
 
 
 @dataclass(frozen=True)
 class _VersionRef:
-    """The two ids a source row needs of its version (a loaded ``ReportVersion`` has them too)."""
+    """The two ids a source row needs of its version (a loaded ``ReportVersion`` has them too), and
+    whether the version's text was read from an aggregator's copy."""
 
     id: int
     report_id: int
+    aggregator_copy: bool = False
 
 
 class Reports:
@@ -89,12 +100,25 @@ class Reports:
         2. *Same report identity*: reports of the same division code and year whose publisher is
            compatible (``dedupe.same_publisher``) are candidates; the most similar version by
            MinHash over character shingles (``rec.signature``; ``dedupe.similarity`` ≥
-           ``NEAR_DUP_THRESHOLD``) is the match. If the statistics agree (no key read with two
-           different numbers) the capture is a *near-duplicate source* of that version (an
+           ``NEAR_DUP_THRESHOLD``) is the match (within the matched report, a version read from
+           an original wins over one read from a copy). If the statistics agree (no key read with
+           two different numbers) the capture is a *near-duplicate source* of that version (an
            aggregator's copy, a re-publication with a new date); if they differ it is a
            *corrected re-publication*: a new version of the report, marked current, beside the
            earlier ones.
         3. Otherwise a *new report* with its version 1.
+
+        Originals before copies, whatever the order of arrival (``rec.aggregator_copy`` tells a
+        copy; a report *has its original* once one of its sources is no copy):
+
+        * a copy of a report that has its original is a source of it and nothing more, even when
+          its flattened text reads some number differently;
+        * an original of a report that has none *re-points* it (``StoreOutcome.repointed``): a
+          near-duplicate becomes the report's new current version with its parse, whether or not
+          the statistics agree; an exact duplicate of a copy's text becomes a source of that
+          version and its parse the version's current one. Either way the report's identity
+          becomes the original's (see the module docstring); the copy's version, parse, source
+          row and capture stay.
 
         Raw bytes are stored once per SHA-256, and the source points at the run's WARC capture of
         its URL when there is one. Concurrent callers are safe: inserts are ``ON CONFLICT DO
@@ -121,10 +145,17 @@ class Reports:
         source = _SourceRow(rec, digest, newest_capture_id(conn, capture.final_url, run_id), run_id)
         known = _version_by_hash(conn, rec.content_hash)
         if known is not None:
+            if not rec.aggregator_copy and not _has_original(conn, known):
+                return self._original_of_copied_text(conn, rec, source, known)
             return source.add(conn, self._statements["source"], known, "exact", 1.0)
         match = self._near_duplicate(conn, rec)
         if match is not None:
             version, score = match
+            has_original = _has_original(conn, version)
+            if rec.aggregator_copy and has_original:  # a copy never changes a report read from its original
+                return source.add(conn, self._statements["source"], version, "near", score)
+            if not rec.aggregator_copy and not has_original:  # the original of a report known from copies
+                return self._new_version(conn, rec, source, version.report_id, run_id, repoint=True)
             if not conflicting_values(current_values(conn, version.id), _record_values(rec)):
                 return source.add(conn, self._statements["source"], version, "near", score)
             return self._new_version(conn, rec, source, version.report_id, run_id)
@@ -153,33 +184,53 @@ class Reports:
         outcome = self._new_version(conn, rec, source, report_id, run_id, first=True)
         return replace(outcome, new_report=True)
 
-    def _near_duplicate(self, conn: Connection, rec: ReportRecord) -> tuple[_VersionRef, float] | None:
-        """The most similar version of a report with the same identity, if similar enough."""
-        if rec.signature is None or rec.division_code is None or rec.year is None:
-            return None
+    def _lock(self, conn: Connection, division_code: str | None, year: int | None) -> None:
+        """On PostgreSQL, serialise the near-duplicate and re-pointing decisions of one unit and
+        year across processes (a transaction lock)."""
         if self.db.dialect == "postgresql":
-            # Serialises near-duplicate decisions per unit and year across processes.
             conn.execute(
                 text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                {"key": f"govcrawl:{rec.division_code}:{rec.year}"},
+                {"key": f"govcrawl:{division_code}:{year}"},
             )
+
+    def _near_duplicate(self, conn: Connection, rec: ReportRecord) -> tuple[_VersionRef, float] | None:
+        """The most similar version of a report with the same identity, if similar enough.
+
+        The report is the one with the most similar version; of its versions similar enough, one
+        read from an original wins over one read from an aggregator's copy, then the most similar.
+        """
+        if rec.signature is None or rec.division_code is None or rec.year is None:
+            return None
+        self._lock(conn, rec.division_code, rec.year)
         rows = conn.execute(
-            select(ReportVersion.id, ReportVersion.report_id, ReportVersion.minhash, Report.publisher)
+            select(
+                ReportVersion.id,
+                ReportVersion.report_id,
+                ReportVersion.minhash,
+                ReportVersion.aggregator_copy,
+                Report.publisher,
+            )
             .join(Report, Report.id == ReportVersion.report_id)
             .where(Report.division_code == rec.division_code, Report.year == rec.year)
             .order_by(ReportVersion.id)
         ).all()
-        best: tuple[_VersionRef, float] | None = None
-        for version_id, report_id, minhash, publisher in rows:
+        similar: list[tuple[_VersionRef, float]] = []
+        for version_id, report_id, minhash, copy, publisher in rows:
             if not same_publisher(publisher, rec.publisher):
                 continue
             minhash = minhash or _fill_in_signature(conn, version_id)
             if minhash is None:
                 continue
             score = similarity(rec.signature, minhash)
-            if score >= NEAR_DUP_THRESHOLD and (best is None or score > best[1]):
-                best = (_VersionRef(version_id, report_id), score)
-        return best
+            if score >= NEAR_DUP_THRESHOLD:
+                similar.append((_VersionRef(version_id, report_id, bool(copy)), score))
+        if not similar:
+            return None
+        # max() keeps the first of equals: the earliest version, as before.
+        report_id = max(similar, key=lambda s: s[1])[0].report_id
+        return max(
+            (s for s in similar if s[0].report_id == report_id), key=lambda s: (not s[0].aggregator_copy, s[1])
+        )
 
     def _new_version(
         self,
@@ -190,11 +241,14 @@ class Reports:
         run_id: int | None,
         *,
         first: bool = False,
+        repoint: bool = False,
     ) -> StoreOutcome:
         """Add ``rec``'s text as the newest (current) version of report ``report_id``, with its parse.
 
         ``first`` says the report was created in this transaction: it has no other version to
         number after or to unmark (one query and two updates fewer on the common path).
+        ``repoint``: ``rec`` is the original of a report known only from copies, whose identity
+        becomes the report's (:func:`_take_identity`).
         """
         number = 1
         if not first:
@@ -225,7 +279,17 @@ class Reports:
                 .where(ReportVersion.report_id == report_id, ReportVersion.id != version_id)
                 .values(is_current=False)
             )
-        parse_id = insert_parse(
+        parse_id = self._crawl_parse(conn, rec, report_id, version_id, first=True)
+        outcome = source.add(conn, self._statements["source"], _VersionRef(version_id, report_id), "exact", 1.0)
+        if repoint:
+            _take_identity(conn, rec, report_id, f"version {number}, the original, replaces an aggregator's copy")
+        return replace(outcome, new_version=True, parse_id=parse_id, repointed=repoint)
+
+    def _crawl_parse(
+        self, conn: Connection, rec: ReportRecord, report_id: int, version_id: int, first: bool = False
+    ) -> int:
+        """Store the parse ``rec`` brings as the current one of ``version_id``."""
+        return insert_parse(
             conn,
             self._statements,
             report_id,
@@ -237,10 +301,32 @@ class Reports:
             stats=rec.stats,
             checks=rec.checks,
             triples=rec.triples,
-            first=True,
+            first=first,
         )
-        outcome = source.add(conn, self._statements["source"], _VersionRef(version_id, report_id), "exact", 1.0)
-        return replace(outcome, new_version=True, parse_id=parse_id)
+
+    def _original_of_copied_text(
+        self, conn: Connection, rec: ReportRecord, source: _SourceRow, known: _VersionRef
+    ) -> StoreOutcome:
+        """``rec``, an original, has exactly the text of ``known``, a version read from a copy of a
+        report that has no original yet: the capture becomes a source of that version, its parse
+        the version's current one, the version the report's current one, and its identity the
+        report's. Nothing the copy brought is dropped: its parse stays as the version's history."""
+        division_code, year = conn.execute(
+            select(Report.division_code, Report.year).where(Report.id == known.report_id)
+        ).one()
+        self._lock(conn, division_code, year)
+        if _has_original(conn, known):  # another process re-pointed it meanwhile
+            return source.add(conn, self._statements["source"], known, "exact", 1.0)
+        conn.execute(
+            update(ReportVersion)
+            .where(ReportVersion.report_id == known.report_id)
+            .values(is_current=ReportVersion.id == known.id)
+        )
+        parse_id = self._crawl_parse(conn, rec, known.report_id, known.id)
+        outcome = source.add(conn, self._statements["source"], known, "exact", 1.0)
+        number = conn.scalar(select(ReportVersion.number).where(ReportVersion.id == known.id))
+        _take_identity(conn, rec, known.report_id, f"version {number}, read from a copy, is the original's text")
+        return replace(outcome, parse_id=parse_id, repointed=True)
 
     def blob(self, sha256: str) -> bytes:
         """The raw bytes stored under ``sha256``; LookupError if absent."""
@@ -296,6 +382,50 @@ class _SourceRow:
         )
 
 
+#: The report's identity columns an original re-pointing its report brings (``_take_identity``).
+IDENTITY_COLUMNS = ("title", "region", "publisher", "publisher_level")
+
+
+def _has_original(conn: Connection, version: _VersionRef) -> bool:
+    """Whether the report of ``version`` has its original: a source that is no aggregator's copy.
+
+    A version read from an original says so itself; only one read from a copy costs a query.
+    """
+    if not version.aggregator_copy:
+        return True
+    return bool(
+        conn.scalar(
+            select(exists().where(Source.report_id == version.report_id, Source.aggregator_copy.is_(False)))
+        )
+    )
+
+
+def _take_identity(conn: Connection, rec: ReportRecord, report_id: int, why: str) -> None:
+    """Make the original ``rec``'s identity the report's, in place of its copy's.
+
+    Each of ``IDENTITY_COLUMNS`` takes the original's value, as if the original had arrived first
+    (one it leaves unknown becomes unknown: the report reads the same whatever the order). The
+    evidence becomes the original's, with ``repointed`` saying why, ``copy:<column>`` each value of
+    the copy's that was replaced and ``copy:evidence:<key>`` the copy's evidence: the update loses
+    nothing. A report is re-pointed once: it has its original from then on.
+    """
+    row = conn.execute(
+        select(*(getattr(Report, c) for c in IDENTITY_COLUMNS), Report.evidence).where(Report.id == report_id)
+    ).one()
+    replaced = {
+        f"copy:{column}": getattr(row, column)
+        for column in IDENTITY_COLUMNS
+        if getattr(row, column) is not None and getattr(row, column) != getattr(rec, column)
+    }
+    copy_evidence = {f"copy:evidence:{key}": value for key, value in (row.evidence or {}).items()}
+    evidence = {**rec.evidence, "repointed": why, **replaced, **copy_evidence}
+    conn.execute(
+        update(Report)
+        .where(Report.id == report_id)
+        .values(**{column: getattr(rec, column) for column in IDENTITY_COLUMNS}, evidence=evidence)
+    )
+
+
 def _fill_in_signature(conn: Connection, version_id: int) -> bytes | None:
     """The signature of a version archived before signatures were kept (migration 0003), computed
     from its text and stored with it, once: this write path is the only reader that needs it."""
@@ -308,9 +438,11 @@ def _fill_in_signature(conn: Connection, version_id: int) -> bytes | None:
 
 def _version_by_hash(conn: Connection, content_hash: str) -> _VersionRef | None:
     row = conn.execute(
-        select(ReportVersion.id, ReportVersion.report_id).where(ReportVersion.content_hash == content_hash)
+        select(ReportVersion.id, ReportVersion.report_id, ReportVersion.aggregator_copy).where(
+            ReportVersion.content_hash == content_hash
+        )
     ).first()
-    return _VersionRef(*row) if row else None
+    return _VersionRef(row.id, row.report_id, bool(row.aggregator_copy)) if row else None
 
 
 def _record_values(rec: ReportRecord) -> dict[str, Decimal | None]:

@@ -3,8 +3,9 @@
 Starts the replica web on 127.0.0.1, runs ``scrapy crawl county`` on its seed list through
 ``http_proxy`` (the same code path as a real crawl), then prints the archived reports, the recall
 against the replica's ground truth, the crawl's wall time and its peak memory (summed PSS of the
-crawl process, the Playwright driver and Chromium). Exits non-zero when the archive does not match
-the ground truth.
+crawl process, the Playwright driver and Chromium). Reports archived from several URLs are listed
+with their sources (a republished report, an aggregator's copy joined to its original). Exits
+non-zero when the archive does not match the ground truth.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import sys
 
 from govcrawl.config import data_dir
+from govcrawl.discover.scope import is_aggregator
 from govcrawl.output.tables import table
 from replica.harness import archived_reports, crawl_env, run_crawl, write_seeds
 from replica.scorecard import score
@@ -35,6 +37,7 @@ def main() -> int:
         requests = len(server.log)
     reports = archived_reports(database_url)
     print_reports(reports)
+    print_sources(reports)
     card = score(truth, reports)
     print(
         f"\nrecall {card.recall:.0%} ({len(card.found)}/{len(card.expected_urls)} report URLs); "
@@ -66,6 +69,19 @@ def print_reports(reports: list[dict]) -> None:
         for r in reports
     ]
     print("\n".join(table(header, rows)))
+
+
+def print_sources(reports: list[dict]) -> None:
+    """The sources of each report archived from several URLs: the first is the one it is read from."""
+    joined = [r for r in reports if len(r["sources"]) > 1]
+    if not joined:
+        return
+    print("\nreports with several sources (the first is the primary one, which the report is read from):")
+    for r in joined:
+        print(f"  {r['division_code']} {r['region'] or ''} {r['year'] or ''} (current version {r['version']}):")
+        for s in r["sources"]:
+            copy = ", aggregator copy" if is_aggregator(s["url"]) else ""
+            print(f"    {s['url']}  (version {s['version']}, {s['match']}{copy})")
 
 
 def _cell(value: object) -> str:

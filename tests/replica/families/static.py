@@ -1,7 +1,8 @@
 """Static CMS portals: plain HTML lists with a literal "下一页" link (``index.html`` → ``index_2.html``).
 
 Items may link off-site (a column pointing to an aggregator's copy of a report); those are
-listed but not served here, and the truth records the off-site URL. With the option
+listed but not served here, and the truth records the off-site URL (a copy of a report the
+portal publishes too names the original's item in ``duplicate_of``). With the option
 ``attachment_names: title`` attachments keep the name they were uploaded with (Chinese, spaces).
 """
 
