@@ -16,9 +16,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from replica.fixtures import DEAD_FAILURE, family_web
-from replica.harness import archived_reports, crawl_env, run_crawl, write_seeds
+from replica.harness import crawl_web
 from replica.scorecard import Scorecard, score
-from replica.server import ReplicaServer
 
 pytestmark = [pytest.mark.crawl, pytest.mark.browser]
 
@@ -35,14 +34,8 @@ class Crawl:
 
 @pytest.fixture(scope="module")
 def crawl(tmp_path_factory) -> Iterator[Crawl]:
-    tmp = tmp_path_factory.mktemp("crawl-families")
-    url = f"sqlite:///{tmp / 'archive.sqlite3'}"
-    with ReplicaServer(web=family_web()) as replica:
-        seeds = write_seeds(replica, tmp / "seeds.csv")
-        code, _, _ = run_crawl(seeds, crawl_env(replica.proxy_url, url), tmp / "crawl.log")
-        truth, requests = replica.truth(), replica.log
-    reports = archived_reports(url)
-    engine = create_engine(url)
+    done = crawl_web(family_web(), tmp_path_factory.mktemp("crawl-families"))
+    engine = create_engine(done.database_url)
     with engine.connect() as conn:
         rows = conn.execute(
             text(
@@ -52,8 +45,7 @@ def crawl(tmp_path_factory) -> Iterator[Crawl]:
         )
         health = {r[0]: tuple(r[1:]) for r in rows}
     engine.dispose()
-    log = (tmp / "crawl.log").read_text(encoding="utf-8")
-    yield Crawl(code, log, truth, score(truth, reports), requests, health)
+    yield Crawl(done.exit_code, done.log, done.truth, score(done.truth, done.reports()), done.requests, health)
 
 
 def test_crawl_exits_cleanly(crawl: Crawl) -> None:

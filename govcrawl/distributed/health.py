@@ -59,6 +59,8 @@ def _pool(queue: LeasedQueue, runs: Sequence[Any]) -> list[Any] | None:
                 pipe.hincrby(f"{key}:productive", column, count)
             for column, way in run.ways.items():
                 pipe.hsetnx(f"{key}:ways", column, way)
+            if run.listed:
+                pipe.sadd(f"{key}:listed", *run.listed)
             if run.column_url:
                 pipe.hsetnx(key, "column_url", run.column_url)
             if run.failure:
@@ -94,6 +96,7 @@ def _pool(queue: LeasedQueue, runs: Sequence[Any]) -> list[Any] | None:
                 discovery_pages=int(totals.get("discovery_pages", 0)),
                 productive=_decoded(call(server.hgetall, f"{key}:productive"), int),
                 ways=_decoded(call(server.hgetall, f"{key}:ways"), str),
+                listed={m.decode() for m in call(server.smembers, f"{key}:listed")},
             )
         )
     keys = call(lambda: list(server.scan_iter(f"{prefix}:*")))

@@ -288,5 +288,5 @@ class ArchiveExtension:
             self._end_write(
                 "runs.record_health", self.run_id, code, column_url=run.column_url, reports_found=run.reports,
                 pages_fetched=run.pages, failure_class=failure, complete=complete, found_by=run.found_by(),
-                discovery_pages=run.discovery_pages, columns=list(run.productive) or None,
+                discovery_pages=run.discovery_pages, columns=run.hint_columns() or None,
             )

@@ -49,6 +49,7 @@ def start_requests(spider: Any) -> list[Request]:
     """
     requests = []
     for portal in spider.portals:
+        spider.restart_discovery(portal)
         requests.extend(spider.hint_requests(portal))
         requests.append(spider._homepage(portal))
     return requests

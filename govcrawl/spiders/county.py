@@ -33,6 +33,8 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import FormRequest, Request, Response, TextResponse
 from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
@@ -61,6 +63,7 @@ from govcrawl.discover.links import (
     sub_column,
 )
 from govcrawl.discover.scope import GOVERNMENT_SUFFIX, in_scope, is_aggregator
+from govcrawl.distributed.queue import GENERATION
 from govcrawl.fetch.failures import CHALLENGE_STATUSES, classify
 from govcrawl.fetch.guard import BudgetExceeded
 from govcrawl.identify import is_report_title
@@ -114,6 +117,16 @@ class PortalRun:
     search_url: str | None = None  # the homepage's plain-GET site search
     ways: dict[str, str] = field(default_factory=dict)  # column URL → how it was found (FOUND_BY)
     productive: dict[str, int] = field(default_factory=dict)  # column URL → report links it listed
+    listed: set[str] = field(default_factory=set)  # columns whose first page read as a list
+    hints_out: int = 0  # hint columns asked for whose first page is not back
+    hint_leads: bool = False  # a hint column's first page led somewhere (reports, pages, sub-columns)
+    generation: str | None = None  # distributed: the job queue's generation this state belongs to
+
+    def hint_columns(self) -> list[str]:
+        """The columns the next run starts from: those that gave reports, then those that read as a
+        list without any (a government column listing only its departments' notices today may list
+        its own report next year)."""
+        return list(dict.fromkeys([*self.productive, *(c for c in self.columns if c in self.listed)]))
 
     def found_by(self) -> str | None:
         """How the columns that gave reports were found, in the order they gave them (``nav,explore``)."""
@@ -178,7 +191,29 @@ class CountySpider(scrapy.Spider):
         spider.discovery_pages = settings.getint("GOVCRAWL_DISCOVERY_PAGES", DISCOVERY_PAGES)
         spider.discovery_pages_per_unit = settings.getint("GOVCRAWL_DISCOVERY_PAGES_PER_UNIT", DISCOVERY_PAGES_PER_UNIT)
         spider.discovery_seconds = settings.getfloat("GOVCRAWL_DISCOVERY_SECONDS", DISCOVERY_SECONDS)
+        crawler.signals.connect(spider.resume_discovery, signals.spider_idle)
         return spider
+
+    def resume_discovery(self) -> None:
+        """On idle, go on with the discovery of portals whose answers went elsewhere.
+
+        In a distributed job another worker may take the answer to a discovery page or list this
+        process asked for, so its count of them in flight never comes down and its exploration (and
+        the fallbacks, which only the portal's opener runs) would wait for ever. Idle, this process
+        has nothing in flight: it counts its portals' as back and explores on. Alone, a crawl is idle
+        only when every answer is back, and this finds nothing to do.
+        """
+        resumed = 0
+        for run in list(self.runs.values()):
+            if not (run.exploring or run.reading):
+                continue
+            run.exploring = run.reading = 0
+            for request in self._explore(run.portal):
+                self.crawler.engine.crawl(request)
+                resumed += 1
+        if resumed:
+            self.crawler.stats.inc_value("govcrawl/discovery/resumed", resumed)
+            raise DontCloseSpider
 
     async def start(self) -> AsyncIterator[Any]:
         """Per selected portal: its last good columns when it has some, else its homepage."""
@@ -197,6 +232,17 @@ class CountySpider(scrapy.Spider):
             for request in hints or [self._homepage(portal)]:
                 yield request
 
+    def restart_discovery(self, portal: Portal) -> None:
+        """Forget what discovery opened and read of ``portal``: its walk starts afresh (a distributed
+        job's queue rebuilt after Redis lost it, whose pages this process must be free to ask again)."""
+        run = self._run(portal)
+        run.frontier = Frontier()
+        run.discovery_started = None
+        run.exploring = run.reading = run.hints_out = 0
+        run.hint_leads = False
+        run.fallbacks = PortalRun(portal).fallbacks
+        run.ways.clear()
+
     def hint_requests(self, portal: Portal) -> list[Request]:
         """List requests for the portal's columns that gave reports last time (``column_hints``)."""
         run = self._run(portal)
@@ -206,6 +252,7 @@ class CountySpider(scrapy.Spider):
             if self._allowed(hint, portal):
                 run.columns.append(hint)
                 run.owner = True
+                run.hints_out += 1
                 requests.append(self._list_request(ListRequest(hint), portal, column=hint, hint=True, way="hint"))
         return requests
 
@@ -239,6 +286,12 @@ class CountySpider(scrapy.Spider):
     def _count_page(self, response: Response) -> PortalRun:
         portal: Portal = response.meta["portal"]
         run = self._run(portal)
+        # A distributed job's queue rebuilt after Redis lost it walks every portal afresh: so does
+        # this process's discovery, else the pages it opened before the loss stay "seen" for ever.
+        generation = response.meta.get(GENERATION)
+        if generation and run.generation and generation != run.generation:
+            self.restart_discovery(portal)
+        run.generation = generation or run.generation
         if _fetched(response):  # a page served from the archive cost its portal nothing
             run.pages += 1
         # A page on another government host was asked for because the portal's navigation led there,
@@ -434,6 +487,8 @@ class CountySpider(scrapy.Spider):
         if is_soft_404(response.text):
             yield from self._rediscover(response, portal)
             return
+        if spec.url == column:
+            self._run(portal).listed.add(column)
         links = self._links(response, portal)
         reports = yield from self._follow_reports(response, portal, links, year, column)
         more = families.list_requests(response.text, response.url)
@@ -452,10 +507,19 @@ class CountySpider(scrapy.Spider):
                         ListRequest(link.url), portal, column, year=sub_year, depth=response.meta["sub_depth"] + 1
                     )
         rendered = "playwright" in response.flags or response.meta.get("playwright")
-        if not reports and not more and not subs and not rendered and scripted.builds_list_by_script(response.text):
+        by_script = not reports and not more and not subs and not rendered and scripted.builds_list_by_script(response.text)
+        if by_script:
             self.crawler.stats.inc_value("govcrawl/rendered_lists")
             yield self._list_request(ListRequest(response.url), portal, column, render=True, year=year)
-        elif response.meta.get("hint") and not reports and not more and not subs:
+        if response.meta.get("hint"):
+            yield from self._hint_read(response, portal, leads=bool(reports or more or subs or by_script))
+
+    def _hint_read(self, response: Response, portal: Portal, leads: bool) -> Iterator[Any]:
+        """A hint column's first page is back: when none of the hints led anywhere, find the columns again."""
+        run = self._run(portal)
+        run.hints_out = max(0, run.hints_out - 1)
+        run.hint_leads = run.hint_leads or leads
+        if not run.hints_out and not run.hint_leads and not run.productive:
             yield from self._rediscover(response, portal)
 
     def _rediscover(self, response: Response, portal: Portal) -> Iterator[Any]:
@@ -492,7 +556,8 @@ class CountySpider(scrapy.Spider):
             if column:
                 run.column_url = run.column_url or column
                 run.productive[column] = run.productive.get(column, 0) + 1
-            meta = {"link_text": link.label, "parent_title": title}
+            # A report the site search found links its column (the breadcrumb): read that column too.
+            meta = {"link_text": link.label, "parent_title": title, "via_search": column == run.search_url}
             if link.is_attachment:
                 yield self._request(link.url, portal, self.parse_attachment, {**meta, LINKED_FILE: True},
                                     cacheable=True, headers={"Referer": response.url})
@@ -533,7 +598,10 @@ class CountySpider(scrapy.Spider):
                 yield self._document(response, "aggregator")
             return
         title = response.meta.get("link_text")
-        linked = [x for x in self._links(response, portal) if x.is_attachment]
+        links = self._links(response, portal)
+        if response.meta.get("via_search"):
+            yield from self._queue_columns(portal, [x for x in links if column_score(x) >= 10], "search")
+        linked = [x for x in links if x.is_attachment]
         scripted_files = [u for u in file_urls(response.text, response.url) if self._allowed(u, portal)]
         files = list(dict.fromkeys([x.url for x in linked] + scripted_files))
         # A page whose files are written by script or named only by their link text (download.jsp?…)
@@ -671,7 +739,7 @@ def _report_title(link: Link, year: int | None) -> str | None:
 _OWN_META = frozenset(
     {
         "portal", "hop", "homepage", "shells", "column", "list_request", "hint", "year", "sub_depth", "link_text",
-        "parent_title", LINKED_FILE, "dont_cache", "kind", "way", "explorer", "sitemaps",
+        "parent_title", LINKED_FILE, "dont_cache", "kind", "way", "explorer", "sitemaps", "via_search",
     }
 )
 

@@ -6,6 +6,12 @@ a family, list and page sizes, report years (2008–2025), slugs, link texts and
 distinct documents (unit, year and statistics differ) with the official tables
 (:func:`replica.reports.report_blocks`); non-reports are the look-alikes a column mixes in
 (工作要点, 统计公报, notices, news).
+
+A share of the portals (:data:`IRREGULAR_SHARE`) are of the irregular family
+(:mod:`replica.families.irregular`), their shapes dealt in turn: the portal the CMS family would
+have made, with its items, becomes irregular (a ``department_platform`` gets 3–6 units, each with a
+report at least; every irregular portal keeps two non-reports at least). Which portals, and their
+options, come from a random stream of their own, so the other portals are the same as without them.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from datetime import datetime, timedelta
 
 from govcrawl.seeds import load_seeds
 from replica.chrome import Skin
+from replica.families import irregular
 from replica.model import Conditions, Item, Portal
 from replica.reports import report_blocks
 from replica.web import PORTALS, VirtualWeb, build_web
@@ -42,6 +49,14 @@ TRS_SLUGS = ("zfxxgknb", "xxgknb", "gknb", "ndbg", "xxgkndbg1", "zfxxyjxndbg", "
 DISCLOSURE = (("/zwgk/", "政府信息公开"), ("/xxgk/", "信息公开"), ("/zfxxgk/", "政府信息公开"), ("/gk/", "政务公开"))
 DEPARTMENTS = ("教育体育局", "财政局", "卫生健康局", "自然资源局", "住房和城乡建设局", "市场监督管理局", "民政局", "司法局")
 TOWNS = ("城关镇", "新华街道", "东风乡", "河西镇", "永安街道")
+#: The share of generated portals that are irregular (their shapes dealt in turn: irregular.SHAPES).
+IRREGULAR_SHARE = 1 / 3
+#: Path slugs of the units a department_platform portal lists (/bmxxgk/<slug>/).
+UNIT_SLUGS = {
+    "教育体育局": "jytyj", "财政局": "czj", "卫生健康局": "wsjkj", "自然资源局": "zrzyj", "住房和城乡建设局": "zjj",
+    "市场监督管理局": "scjgj", "民政局": "mzj", "司法局": "sfj",
+    "城关镇": "cgz", "新华街道": "xhjd", "东风乡": "dfx", "河西镇": "hxz", "永安街道": "yajd",
+}
 
 
 def _non_reports(name: str, years: list[int], rng: random.Random, next_id) -> list[Item]:
@@ -162,7 +177,78 @@ def generate_portals(count: int = 300, seed: int = SEED) -> list[Portal]:
         hosts.add(row.host)
         family = rng.choices(families, [FAMILY_WEIGHTS[f] for f in families])[0]
         portals.append(_portal(row, family, n, rng))
+    # The irregular share: its own random stream, so the other portals stay as the stream above made them.
+    irng = random.Random(f"{seed}:irregular")
+    picked = sorted(irng.sample(range(len(portals)), round(len(portals) * IRREGULAR_SHARE)))
+    for k, n in enumerate(picked):
+        portals[n] = _irregular(portals[n], irregular.SHAPES[k % len(irregular.SHAPES)], irng)
     return portals
+
+
+def _irregular(portal: Portal, shape: str, rng: random.Random) -> Portal:
+    """``portal`` (as its CMS family made it) as an irregular portal of ``shape``, with its items."""
+    gk_path, gk_title = rng.choice(DISCLOSURE)
+    options: dict = {
+        "shape": shape,
+        "per_page": portal.options["per_page"],
+        "disclosure_path": gk_path,
+        "disclosure_title": gk_title,
+        "column_path": f"{gk_path}{rng.choice(TRS_SLUGS)}/",
+    }
+    # A GBK search_only portal would need its search to read GBK queries; the replica's server decodes UTF-8.
+    kept = ("script_attachments",) if shape == "search_only" else ("conditions", "script_attachments")
+    options.update({k: portal.options[k] for k in kept if k in portal.options})
+    # A title listed without its year was named by a per-year sub-column, which these shapes do not
+    # have: their lists show the full title (a cut one is kept: it is cut inside the phrase).
+    items = [replace(i, listed_title=None) if i.listed_title and not i.listed_title.endswith("...") else i
+             for i in portal.items]
+    ids = iter(range(max(i.id for i in items) + 1, 10**9))
+    years = sorted({i.report_year for i in items if i.is_report})
+    name = portal.name
+    if shape == "scripted_nav":
+        options["column_link"] = rng.choice(irregular.COLUMN_LINKS)
+    elif shape == "crowded":
+        options["crowd"] = rng.randint(300, 360)
+    elif shape == "department_platform":
+        prefix = f"{portal.prefecture}{name}人民政府"
+        kinds = {f"{name}{u}": u for u in UNIT_SLUGS}
+        units = sorted({i.source for i in items if i.is_report and i.source in kinds})
+        spare = [u for u in kinds if u not in units]
+        units += rng.sample(spare, max(0, rng.randint(3, 6) - len(units)))
+        for unit in units:  # every unit's column has a report of its own
+            if not any(i.source == unit for i in items if i.is_report):
+                year = rng.choice(years)
+                items.append(_report(next(ids), unit, year, f"{year + 1}-0{rng.randint(1, 3)}-{rng.randint(10, 28)}", rng))
+        towns = tuple((u, UNIT_SLUGS[kinds[u]]) for u in units if kinds[u] in TOWNS)
+        options.update(departments=tuple((u, UNIT_SLUGS[kinds[u]]) for u in units if kinds[u] not in TOWNS), towns=towns)
+        unit_reports = [i for i in items if i.is_report and i.source in units and i.source != prefix]
+        if len(units) > 1 and rng.random() < 0.3:  # a report filed in another unit's column
+            item = rng.choice(unit_reports)
+            options["misfiled"] = {item.id: rng.choice([UNIT_SLUGS[kinds[u]] for u in units if u != item.source])}
+        if rng.random() < 0.4:  # a PDF kept under its uploaded name (Chinese in the path)
+            item = rng.choice([i for i in unit_reports if i.id not in options.get("misfiled", {})])
+            items[items.index(item)] = replace(item, fmt="pdf")
+            options["named_files"] = {item.id: f"{item.report_year}年度报告"}
+    titles = {i.title for i in items}
+    y = years[-1] if years else 2023
+    for title, text in (
+        (f"{name}{y}年政务公开工作要点", f"为做好{y}年政务公开工作，结合实际，制定本要点。"),
+        (f"关于做好{y}年度政府信息公开工作年度报告编制发布工作的通知", "各乡镇、各部门：请按时公布本单位年度报告。"),
+    ):
+        if sum(1 for i in items if not i.is_report) >= 2:
+            break
+        if title not in titles:
+            items.append(Item(next(ids), title, f"{y}-0{rng.randint(2, 9)}-1{rng.randint(0, 9)}", text=text))
+    items.sort(key=lambda i: i.date, reverse=True)
+    nav = (("首页", "/"), (gk_title, f"{gk_path}index.html"), ("政务服务", "/zwfw/index.html"), ("互动交流", "/hdjl/index.html"))
+    skin = replace(portal.skin, nav=nav, css_prefix="irr")
+    return replace(portal, family="irregular", items=tuple(items), options=options, skin=skin)
+
+
+def _report(item_id: int, unit: str, year: int, date: str, rng: random.Random) -> Item:
+    return Item(
+        item_id, f"{unit}{year}年政府信息公开工作年度报告", date, source=unit, blocks=report_blocks(unit, year, rng), year=year
+    )
 
 
 def grow_portals(portals: Sequence[Portal], fraction: float, seed: int = SEED) -> list[Portal]:

@@ -12,12 +12,15 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from govcrawl.config import PROJECT_ROOT
 from govcrawl.store.archive import Archive
 from replica.procstats import PeakMemory
 from replica.server import ReplicaServer
+from replica.web import VirtualWeb
 
 
 def crawl_env(proxy_url: str, database_url: str) -> dict[str, str]:
@@ -67,3 +70,28 @@ def archived_reports(database_url: str) -> list[dict]:
         return list(archive.queries.export())
     finally:
         archive.close()
+
+
+@dataclass
+class WebCrawl:
+    """One crawl of a replica web into a fresh SQLite archive: what it exited with and left behind."""
+
+    exit_code: int
+    database_url: str
+    truth: dict[str, Any]
+    requests: list[dict[str, Any]]  # the replica proxy's log
+    log: str  # the crawl's own output
+
+    def reports(self) -> list[dict]:
+        """The archive's reports, as export records."""
+        return archived_reports(self.database_url)
+
+
+def crawl_web(web: VirtualWeb, workdir: Path) -> WebCrawl:
+    """Serve ``web`` and crawl all its seed portals with ``scrapy crawl county`` into ``workdir``."""
+    url = f"sqlite:///{workdir / 'archive.sqlite3'}"
+    with ReplicaServer(web=web) as replica:
+        seeds = write_seeds(replica, workdir / "seeds.csv")
+        code, _, _ = run_crawl(seeds, crawl_env(replica.proxy_url, url), workdir / "crawl.log")
+        truth, requests = replica.truth(), replica.log
+    return WebCrawl(code, url, truth, requests, (workdir / "crawl.log").read_text(encoding="utf-8"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from replica import catalog
-from replica.families import aggregator, apilist, hanweb, hostile, jslist, shapes, static, trs
+from replica.families import aggregator, apilist, hanweb, hostile, irregular, jslist, shapes, static, trs
 from replica.families.aggregator import Aggregator
 from replica.model import HTML, Builder, DeadPortal, Portal, Request, Response, Site, render_documents
 from replica.render import render_many
@@ -26,6 +26,7 @@ FAMILIES: dict[str, Builder] = {
     "gkmlpt": apilist.build_gkmlpt,
     "hostile": hostile.build,
     "fujian": apilist.build_fujian,
+    "irregular": irregular.build,
     **{name: shapes.build for name in shapes.SHAPES},
 }
 
