@@ -21,7 +21,7 @@ Discovery: the pages each portal spent finding its columns (``portal_health.disc
 recall per way its columns were found (``found_by``: nav, explore, sitemap, search).
 
 Minimal pages per report: what any crawler starting from the seed list must fetch, i.e. per portal
-its homepage and its column's first list page, and per report its document (and the article page
+its homepage and each of its columns' first list page, and per report its document (and the article page
 that links it, when the report is an attachment), divided by the reports.
 """
 
@@ -58,7 +58,8 @@ def minimal_urls(truth: dict) -> list[str]:
     for portal in truth["portals"]:
         if not portal["reports"]:
             continue
-        urls += [portal["homepage"], portal["column_url"]]
+        # Every column's first page: a portal of a 部门信息公开平台 has one per unit (truth "columns").
+        urls += [portal["homepage"], portal["column_url"], *portal.get("columns", [])]
         urls += sorted({u for r in portal["reports"] for u in (r["url"], r["page_url"])})
     return list(dict.fromkeys(urls))
 
