@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from govcrawl.records import ReportRecord
@@ -175,6 +175,8 @@ def test_original_after_its_copy_repoints_the_report(archive, original_and_copy,
         f"copy:evidence:{k}": v for k, v in copy.evidence.items()
     }
     assert "repointed" in report.evidence
+    # A report re-pointed to its original is no corrected re-publication.
+    assert _corrected(archive) == 0
     # Nothing the copy brought is lost: its text, its parse, its source row, capture and bytes.
     assert (copy_version.clean_text, copy_version.aggregator_copy) == (copy.clean_text, True)
     assert (copy_parse.id, copy_parse.origin, copy_parse.is_current) == (first.parse_id, "crawl", True)
@@ -256,6 +258,13 @@ def test_corrected_republication_is_a_new_current_version(archive, document_reco
     assert _versions(archive) == [(first.report_id, 1, False), (first.report_id, 2, True)]
     # Both versions keep their own source row, although the URL is the same.
     assert [m for _, _, m in _sources(archive)] == ["exact", "exact"]
+    assert _corrected(archive) == 1
+
+
+def _corrected(archive) -> int:
+    """``v_coverage``'s count of corrected reports, over the whole archive."""
+    with archive.engine.connect() as connection:
+        return connection.execute(text("select coalesce(sum(corrected), 0) from v_coverage")).scalar_one()
 
 
 def test_export_gives_the_current_version_and_counts_the_others(archive, document_record, seed001):
