@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from replica.families.irregular import SHAPES
 from replica.generate import generated_web
 from replica.harness import archived_reports, crawl_env, run_crawl, write_seeds
 from replica.scorecard import Scorecard, score
@@ -51,8 +52,10 @@ def crawl(tmp_path_factory) -> Iterator[Crawl]:
     yield Crawl(code, (tmp / "crawl.log").read_text(encoding="utf-8"), truth, score(truth, reports), health)
 
 
-def test_sample_covers_the_families(crawl: Crawl) -> None:
-    assert len({p["family"] for p in crawl.truth["portals"]}) >= 10
+def test_sample_covers_the_families_and_the_irregular_shapes(crawl: Crawl) -> None:
+    portals = crawl.truth["portals"]
+    assert len({p["family"] for p in portals if p["family"] != "irregular"}) >= 8
+    assert {p["shape"] for p in portals if p["family"] == "irregular"} == set(SHAPES)
 
 
 def test_crawl_exits_cleanly(crawl: Crawl) -> None:

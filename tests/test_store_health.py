@@ -72,6 +72,22 @@ def test_last_good_column_is_the_newest_with_reports(archive):
     }
 
 
+def test_a_walk_cut_short_gives_no_hints(archive):
+    """An interrupted run reached some of a platform's unit columns: the next run must look for all of them."""
+    first, second = archive.runs.start({}), archive.runs.start({})
+    _health(archive, first, column_url="http://127.0.0.1/complete/")
+    archive.runs.record_health(
+        second, "370811", column_url="http://127.0.0.1/nb/", reports_found=4, pages_fetched=9, failure_class=None,
+        complete=False, columns=["http://127.0.0.1/nb/", "http://127.0.0.1/bm/jyj/ndbg/"],
+    )
+    archive.runs.record_health(
+        second, "440300", column_url="http://127.0.0.1/gd/", reports_found=4, pages_fetched=9, failure_class=None,
+        complete=False,
+    )
+    # The last complete walk's columns, or none at all (the homepage, a full discovery).
+    assert archive.runs.column_hints(["370811", "440300"]) == {"370811": ["http://127.0.0.1/complete/"]}
+
+
 def test_every_column_that_gave_reports_is_a_hint_with_how_it_was_found(archive):
     """A portal with a 部门信息公开平台 has one column per unit: the next run starts from all of them."""
     run = archive.runs.start({})

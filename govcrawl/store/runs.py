@@ -193,12 +193,17 @@ class Runs:
             session.execute(update(CrawlJob).where(CrawlJob.name == name).values(finished_at=now()))
 
     def column_hints(self, division_codes: Iterable[str]) -> dict[str, list[str]]:
-        """Per division, the columns that gave reports in its most recent run that found any (one query):
-        all of them where the run listed them, else its one ``column_url``."""
+        """Per division, the columns of its most recent complete walk that found reports (one query): all
+        of them where the run listed them, else its one ``column_url``.
+
+        A walk cut short (a signal, a fault, its budget) may have reached only some of a portal's
+        columns, say the government's and two of its twelve departments': starting from those would
+        never look for the others, so such a walk gives no hints.
+        """
         codes = set(division_codes)
         newest = (
             select(PortalHealth.division_code, func.max(PortalHealth.id).label("id"))
-            .where(PortalHealth.reports_found > 0, PortalHealth.column_url.is_not(None))
+            .where(PortalHealth.reports_found > 0, PortalHealth.column_url.is_not(None), PortalHealth.complete)
             .group_by(PortalHealth.division_code)
             .subquery()
         )
