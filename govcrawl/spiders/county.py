@@ -241,7 +241,11 @@ class CountySpider(scrapy.Spider):
         run.exploring = run.reading = run.hints_out = 0
         run.hint_leads = False
         run.fallbacks = PortalRun(portal).fallbacks
+        # What the lost walk found read is no guide either: with a column that gave reports, only unit
+        # pages are opened, and the way to them (the disclosure page) would stay closed.
         run.ways.clear()
+        run.productive.clear()
+        run.listed.clear()
 
     def hint_requests(self, portal: Portal) -> list[Request]:
         """List requests for the portal's columns that gave reports last time (``column_hints``)."""
