@@ -199,9 +199,9 @@ class CountySpider(scrapy.Spider):
 
         In a distributed job another worker may take the answer to a discovery page or list this
         process asked for, so its count of them in flight never comes down and its exploration (and
-        the fallbacks, which only the portal's opener runs) would wait for ever. Idle, this process
-        has nothing in flight: it counts its portals' as back and explores on. Alone, a crawl is idle
-        only when every answer is back, and this finds nothing to do.
+        the fallbacks, which only the portal's opener runs) would wait for ever; alone, a list request
+        the duplicate filter dropped never comes back either. Idle, this process has nothing in
+        flight: it counts its portals' requests as back and explores on.
         """
         resumed = 0
         for run in list(self.runs.values()):
