@@ -156,6 +156,9 @@ GOVCRAWL_PORTAL_MAX_SECONDS = float(os.environ.get("GOVCRAWL_PORTAL_MAX_SECONDS"
 GOVCRAWL_DISCOVERY_PAGES = int(os.environ.get("GOVCRAWL_DISCOVERY_PAGES", "40"))
 GOVCRAWL_DISCOVERY_PAGES_PER_UNIT = int(os.environ.get("GOVCRAWL_DISCOVERY_PAGES_PER_UNIT", "3"))
 GOVCRAWL_DISCOVERY_SECONDS = float(os.environ.get("GOVCRAWL_DISCOVERY_SECONDS", "600"))
+# Discovery pages of one portal in flight at once: 1 keeps the best-first order strict; more hides
+# latency at the cost of pages opened after the column was already found.
+GOVCRAWL_DISCOVERY_WIDTH = int(os.environ.get("GOVCRAWL_DISCOVERY_WIDTH", "2"))
 
 # Incremental runs (govcrawl.fetch.cache, govcrawl.incremental): "0" fetches everything as a first
 # run does; archived reports fetched less than this many days ago cost no request, older ones are

@@ -191,6 +191,7 @@ class CountySpider(scrapy.Spider):
         spider.discovery_pages = settings.getint("GOVCRAWL_DISCOVERY_PAGES", DISCOVERY_PAGES)
         spider.discovery_pages_per_unit = settings.getint("GOVCRAWL_DISCOVERY_PAGES_PER_UNIT", DISCOVERY_PAGES_PER_UNIT)
         spider.discovery_seconds = settings.getfloat("GOVCRAWL_DISCOVERY_SECONDS", DISCOVERY_SECONDS)
+        spider.discovery_width = max(1, settings.getint("GOVCRAWL_DISCOVERY_WIDTH", DISCOVERY_WIDTH))
         crawler.signals.connect(spider.resume_discovery, signals.spider_idle)
         return spider
 
